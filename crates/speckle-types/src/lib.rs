@@ -1,5 +1,78 @@
-//! Serde models of the Speckle v1 server API.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+//! Serde models of the [Speckle](https://speckle.systems) v1 server API.
+//!
+//! This crate has no HTTP and no async runtime: depend on it alone to read or
+//! write Speckle v1 JSON (`speckle-http` executes requests, `speckle` is the
+//! client most users want).
+//!
+//! Three rules hold for every model:
+//! - **Lossless.** Unknown keys are kept in a flattened map (`extra`, or
+//!   `data` on objects), so a document fetched and sent back unchanged is the
+//!   same JSON value. User properties are never dropped.
+//! - **Never fails on new values.** Enums that mirror server strings have an
+//!   `Unknown(String)` variant; unknown object types decode as generic objects.
+//! - **Optional where the server may omit.** A `fields=` projection can drop any
+//!   key, so fields are `Option`s; fields the server writes as `null` are
+//!   `Option<Option<T>>` (see [`nullable`]). Because unset fields are not
+//!   serialized, the same structs are safe partial-update bodies.
+//!
+//! ```
+//! use speckle_types::{Envelope, Geometry, SpeckleObject};
+//!
+//! let body = r#"{"success":true,"resource":{"_id":"6b0c43a284c96928c7155341","type":"Point",
+//!     "value":[0,0,0],"properties":{"tag":"a"},"name":null,"myField":42}}"#;
+//! let envelope: Envelope<SpeckleObject> = serde_json::from_str(body).unwrap();
+//! let point = envelope.resource.unwrap();
+//! assert!(matches!(point.geometry().unwrap(), Geometry::Point(_)));
+//! assert_eq!(point.data["myField"], 42);
+//!
+//! // Round trip: the same JSON value comes back.
+//! let original: serde_json::Value = serde_json::from_str(body).unwrap();
+//! let again = serde_json::to_value(Envelope { resource: Some(point), ..envelope }).unwrap();
+//! assert_eq!(again, original);
+//! ```
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
+mod client;
+mod comment;
+mod common;
+mod delta;
+mod envelope;
+mod geometry;
 pub mod ids;
-pub use ids::*;
+pub mod nullable;
+mod object;
+mod project;
+mod secret;
+mod server;
+mod stream;
+mod user;
+
+pub use client::{ApiClient, ClientRole};
+pub use comment::{Comment, ResourceRef, ResourceType};
+pub use common::{Access, Extra, Timestamps, UserRef, UserSummary};
+pub use delta::{Delta, Revision};
+pub use envelope::{
+    message_text, CloneResponse, CommentEditResponse, DeleteProjectResponse, DeleteStreamResponse,
+    DeltaResponse, DiffResponse, DiffSets, DowngradeUserResponse, Envelope, ProjectStreamResponse,
+    RemoveUserResponse,
+};
+pub use geometry::{
+    Abstract, Annotation, Arc, Block, Brep, Circle, Curve, Ellipse, Extrusion, Geometry, Interval,
+    Interval2d, Line, Mesh, Plane, Point, Polycurve, Polyline, SpeckleBoolean, SpeckleBox,
+    SpeckleNumber, SpeckleString, Vector,
+};
+pub use ids::{ClientId, CommentId, DocumentId, ObjectId, ProjectId, StreamId, UserId};
+pub use object::{ObjectType, SpeckleObject, NO_PERMISSION_TEXT};
+pub use project::{Project, ProjectPermissions};
+pub use secret::Token;
+pub use server::{PluginManifest, RouteInfo, ServerInfo};
+pub use stream::{Layer, LayerColor, LayerProperties, Stream};
+pub use user::{LoginRecord, Registration, Role, User};

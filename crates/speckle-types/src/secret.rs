@@ -1,0 +1,38 @@
+//! A token string that never prints itself.
+
+use std::fmt;
+
+/// A `JWT …` token as the server issues it (session token or apitoken).
+///
+/// It serializes as the plain string (so a fetched user can be sent back
+/// unchanged) but its `Debug` output is `Token(<redacted>)`, so logging a
+/// [`User`](crate::User) or a login result never leaks a credential.
+///
+/// ```
+/// use speckle_types::Token;
+/// let token = Token::new("JWT abc.def.ghi");
+/// assert_eq!(format!("{token:?}"), "Token(<redacted>)");
+/// assert_eq!(token.expose(), "JWT abc.def.ghi");
+/// ```
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Token(String);
+
+impl Token {
+    /// Wraps a token string exactly as the server wrote it (with its `JWT ` prefix).
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The raw token. Call sites that need it should be easy to find: this is
+    /// the only way to read it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
