@@ -1,1 +1,43 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod backoff;
+mod callbacks;
+mod config;
+mod driver;
+mod error;
+mod event;
+mod frame;
+mod handle;
+mod incoming;
+mod redact;
+mod socket;
+mod tls;
+mod url;
+
+pub use callbacks::Callbacks;
+pub use config::{
+    SocketConfig, DEFAULT_BACKOFF_BASE, DEFAULT_BACKOFF_MAX, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_EVENT_CAPACITY, DEFAULT_HEARTBEAT_TIMEOUT, DEFAULT_QUEUE_CAPACITY,
+    DEFAULT_SETTLE_DELAY,
+};
+pub use error::{WsError, WsErrorKind};
+pub use event::{CloseReason, ConnectionState, Event};
+pub use frame::{Outgoing, Room};
+pub use handle::SocketHandle;
+pub use incoming::{ClientIdReassigned, Envelope, Incoming, Notice, RoomJoined};
+pub use redact::redact_access_token;
+pub use socket::{EventStream, SpeckleSocket};
+/// Re-exported so that `SecretString` can be named without a direct
+/// dependency on `secrecy`.
+pub use secrecy::SecretString;
+/// The id types used by this crate, from `speckle-types`.
+pub use speckle_types::{ClientId, StreamId};

@@ -1,0 +1,54 @@
+//! The server description and plugins (fact sheet §6.7).
+
+use std::borrow::Cow;
+
+use speckle_types::{PluginManifest, ServerInfo};
+
+use crate::endpoint::{AuthMode, Endpoint, Method, Mount, Route};
+
+/// `GET /api` (and `/api/v1`): the server description, without envelope.
+/// Use it to check that a URL is a Speckle server.
+#[derive(Debug, Clone, Default)]
+#[must_use = "endpoints do nothing until executed"]
+pub struct GetServerInfo;
+
+impl GetServerInfo {
+    /// The request.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl Endpoint for GetServerInfo {
+    type Response = ServerInfo;
+    const ROUTE: Route = Route::api(Method::Get, "/", AuthMode::None);
+    fn path(&self) -> Cow<'_, str> {
+        Cow::Borrowed("")
+    }
+}
+
+/// `GET /api/plugins`: the plugin manifests (an array, no envelope). Mounted
+/// at the server root only, not under `/api/v1`.
+#[derive(Debug, Clone, Default)]
+#[must_use = "endpoints do nothing until executed"]
+pub struct GetPlugins;
+
+impl GetPlugins {
+    /// The request.
+    pub fn new() -> Self {
+        Self
+    }
+}
+
+impl Endpoint for GetPlugins {
+    type Response = Vec<PluginManifest>;
+    const ROUTE: Route = Route {
+        method: Method::Get,
+        template: "/api/plugins",
+        auth: AuthMode::None,
+        mount: Mount::Root,
+    };
+    fn path(&self) -> Cow<'_, str> {
+        Cow::Borrowed("api/plugins")
+    }
+}

@@ -1,0 +1,284 @@
+//! The one error type of the SDK.
+//!
+//! An [`Error`] is a kind ([`ErrorKind`]), the route it happened on, and an
+//! optional source. Its `Display` is one line; the raw body of a non-JSON
+//! answer (the server's `Unauthorized` text, HTML 404/413/500 pages) is kept
+//! and readable through [`Error::body`], never thrown away.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use serde_json::Value;
+use speckle_types::message_text;
+
+use crate::endpoint::Route;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The server answered with an error: a non-2xx status, or a JSON body with
+    /// `success: false`.
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The `message` of a JSON error body: any JSON value (the server
+        /// sometimes sends `{}` or `"{}"`).
+        message: Option<Value>,
+        /// The raw body when it was not JSON (`Unauthorized`, an HTML page),
+        /// or the whole JSON body when it had no `message`.
+        body: Option<String>,
+    },
+    /// The request never got an answer: DNS, connect, TLS or I/O failure.
+    Transport {
+        /// Whether the request provably never reached the server (the
+        /// connection could not be opened), which makes a retry safe even for
+        /// non-idempotent requests.
+        not_sent: bool,
+    },
+    /// No answer within the configured timeout.
+    Timeout,
+    /// The server answered 2xx but the body is not what the route returns.
+    Decode {
+        /// The JSON path where decoding failed, e.g. `resource.layers[0]`.
+        path: String,
+        /// The body (truncated to a few KiB).
+        body: String,
+    },
+    /// A request body could not be serialized.
+    Encode,
+    /// The caller's input cannot make a valid request (checked before sending).
+    InvalidInput(String),
+    /// The route needs a token and the client has none: log in first.
+    NotAuthenticated,
+}
+
+/// The error of every SDK call.
+///
+/// ```
+/// # async fn demo(client: speckle_http::Client) {
+/// use speckle_http::endpoints::streams::GetStream;
+/// match speckle_http::execute(&client, &GetStream::new("doesNotExist")).await {
+///     Ok(envelope) => println!("{:?}", envelope.resource),
+///     Err(error) if error.is_not_found() => println!("no such stream"),
+///     Err(error) => eprintln!("{error}"),
+/// }
+/// # }
+/// ```
+pub struct Error {
+    kind: ErrorKind,
+    route: Option<Route>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    /// An error of the given kind.
+    pub fn new(kind: ErrorKind) -> Self {
+        Self {
+            kind,
+            route: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn at(mut self, route: Route) -> Self {
+        self.route = Some(route);
+        self
+    }
+
+    pub(crate) fn invalid_input(reason: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput(reason.into()))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// The route (method and path template) the error happened on, if any.
+    pub fn route(&self) -> Option<&Route> {
+        self.route.as_ref()
+    }
+
+    /// Consumes the error, giving its kind and source.
+    pub fn into_parts(self) -> (ErrorKind, Option<Box<dyn StdError + Send + Sync>>) {
+        (self.kind, self.source)
+    }
+
+    /// The HTTP status of a server error.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The server's `message` value, whatever its JSON type.
+    pub fn message(&self) -> Option<&Value> {
+        match &self.kind {
+            ErrorKind::Api { message, .. } => message.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The server's message as text: the JSON `message` when it is a real
+    /// string, else a plain-text body such as `Unauthorized` (HTML pages are
+    /// not text messages).
+    pub fn server_message(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Api { message, body, .. } => message
+                .as_ref()
+                .and_then(message_text)
+                .or_else(|| body.as_deref().filter(|b| !looks_like_html(b)).map(str::trim)),
+            _ => None,
+        }
+    }
+
+    /// The raw body of a non-JSON server answer (text or HTML).
+    pub fn body(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Api { body, .. } => body.as_deref(),
+            ErrorKind::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    fn message_contains(&self, needle: &str) -> bool {
+        self.server_message()
+            .is_some_and(|m| m.to_ascii_lowercase().contains(needle))
+    }
+
+    /// The request was not authenticated: a 401 (`Unauthorized`, bad
+    /// credentials, not an admin) or no token on the client.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self.kind, ErrorKind::NotAuthenticated) || self.status() == Some(401)
+    }
+
+    /// The caller is authenticated but not allowed: a 403 (archived user), or
+    /// one of the permission rejections that the server sends with 400, 401
+    /// or 404 (`You are not authorised to …`, `Protected field …`, `You do
+    /// not own the stream.`, `Only admins can access this route`).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(403)
+            || self.message_contains("authorised")
+            || self.message_contains("do not own")
+            || self.message_contains("only admins")
+    }
+
+    /// The resource does not exist: a 404, or a not-found message under the
+    /// 400 some routes use (`Error: Resource not found.`, `no users found`).
+    /// An HTML 404 (unknown route) counts too.
+    pub fn is_not_found(&self) -> bool {
+        if self.is_forbidden() {
+            return false;
+        }
+        self.status() == Some(404) || self.message_contains("not found")
+    }
+
+    /// The body was over the server's size limit (413).
+    pub fn is_too_large(&self) -> bool {
+        self.status() == Some(413)
+    }
+
+    /// A 400 that is not a permission or not-found case.
+    pub fn is_bad_request(&self) -> bool {
+        self.status() == Some(400) && !self.is_forbidden() && !self.is_not_found()
+    }
+
+    /// A 5xx (the real server answers HTML 500 on uncaught exceptions).
+    pub fn is_server_error(&self) -> bool {
+        self.status().is_some_and(|s| (500..600).contains(&s))
+    }
+
+    /// The request timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, ErrorKind::Timeout)
+    }
+
+    /// The connection failed (no HTTP answer).
+    pub fn is_transport(&self) -> bool {
+        matches!(self.kind, ErrorKind::Transport { .. })
+    }
+
+    /// A 2xx body did not match the route's model.
+    pub fn is_decode(&self) -> bool {
+        matches!(self.kind, ErrorKind::Decode { .. })
+    }
+}
+
+pub(crate) fn looks_like_html(body: &str) -> bool {
+    let start = body.trim_start();
+    start.starts_with("<!DOCTYPE") || start.starts_with("<html") || start.starts_with("<!doctype")
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(route) = &self.route {
+            write!(f, "{route}: ")?;
+        }
+        match &self.kind {
+            ErrorKind::Api { status, body, .. } => {
+                write!(f, "server answered {status}")?;
+                if let Some(text) = self.server_message() {
+                    write!(f, ": {}", one_line(text))?;
+                } else if let Some(body) = body.as_deref().filter(|b| looks_like_html(b)) {
+                    write!(f, " (HTML page, {} bytes)", body.len())?;
+                }
+                Ok(())
+            }
+            ErrorKind::Transport { .. } => f.write_str("could not reach the server"),
+            ErrorKind::Timeout => f.write_str("the request timed out"),
+            ErrorKind::Decode { path, .. } => {
+                write!(f, "unexpected response body")?;
+                if !path.is_empty() && path != "." {
+                    write!(f, " at `{path}`")?;
+                }
+                Ok(())
+            }
+            ErrorKind::Encode => f.write_str("the request body could not be serialized"),
+            ErrorKind::InvalidInput(reason) => write!(f, "invalid input: {reason}"),
+            ErrorKind::NotAuthenticated => {
+                f.write_str("this route needs a token: log in or set a token first")
+            }
+        }?;
+        if let Some(source) = &self.source {
+            if !matches!(self.kind, ErrorKind::Api { .. }) {
+                write!(f, ": {source}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.len() > 300 {
+        let cut = (0..=300).rev().find(|i| line.is_char_boundary(*i)).unwrap_or(0);
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("route", &self.route)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}

@@ -1,0 +1,213 @@
+//! [`execute`]: the one function that sends requests.
+//!
+//! Building the URL, attaching the token, retrying, classifying the answer and
+//! decoding it happen here and nowhere else, for every endpoint alike.
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::client::expose;
+use crate::endpoint::{AuthMode, Endpoint, Mount};
+use crate::transport::{HttpRequest, HttpResponse, TransportError};
+use crate::{Client, Error, ErrorKind};
+
+/// Bodies kept in errors are cut to this many bytes.
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// Sends `endpoint` with `client` and decodes the answer.
+///
+/// - Routes that need a token fail with [`ErrorKind::NotAuthenticated`]
+///   before sending when the client has none; optional-auth routes send the
+///   token when there is one.
+/// - A 2xx answer decodes into `E::Response`; a JSON body saying
+///   `success: false` is an error even under 2xx.
+/// - Any other status is an [`ErrorKind::Api`] error carrying the status, the
+///   JSON `message` (any JSON value) and the raw body when it is not JSON.
+///   The one exception: endpoints whose answer may come with an error status
+///   and `success: true` (delta GET) get their data.
+///
+/// # Errors
+/// See [`Error`].
+///
+/// ```no_run
+/// # async fn demo(client: speckle_http::Client) -> Result<(), speckle_http::Error> {
+/// use speckle_http::endpoints::streams::ListStreams;
+/// let envelope = speckle_http::execute(&client, &ListStreams::new()).await?;
+/// for stream in envelope.resources.unwrap_or_default() {
+///     println!("{:?}", stream.name);
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn execute<E: Endpoint>(client: &Client, endpoint: &E) -> Result<E::Response, Error> {
+    let response = send(client, endpoint).await?;
+    decode_response::<E::Response>(&response, endpoint.success_despite_status())
+        .map_err(|e| e.at(E::ROUTE))
+}
+
+/// Sends `endpoint` and returns the raw answer when its status is 2xx (for
+/// callers that want the bytes: a proxy, a cache). Error statuses are errors
+/// as in [`execute`].
+///
+/// # Errors
+/// See [`execute`].
+pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<Bytes, Error> {
+    let response = send(client, endpoint).await?;
+    if (200..300).contains(&response.status) {
+        Ok(response.body)
+    } else {
+        Err(api_error(&response).at(E::ROUTE))
+    }
+}
+
+/// Builds the request, sends it (with retries) and returns the HTTP answer,
+/// whatever its status.
+async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse, Error> {
+    let route = E::ROUTE;
+    let request = build_request(client, endpoint).map_err(|e| e.at(route))?;
+    let span = tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
+    async move {
+        let policy = client.retry_policy();
+        let idempotent = endpoint.idempotent();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match client.transport().send(request.clone()).await {
+                Ok(response) => {
+                    if let Some(wait) = policy.retry_response(&response, attempt, idempotent) {
+                        tracing::debug!(status = response.status, attempt, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    tracing::debug!(status = response.status, bytes = response.body.len(), "answered");
+                    return Ok(response);
+                }
+                Err(error) => {
+                    if let Some(wait) = policy.retry_error(&error, attempt, idempotent) {
+                        tracing::debug!(%error, attempt, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    tracing::debug!(%error, "failed");
+                    return Err(transport_error(error).at(route));
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpRequest, Error> {
+    let route = E::ROUTE;
+    let base = match route.mount {
+        Mount::Api => client.server_url().api(),
+        Mount::Root => client.server_url().root(),
+    };
+    let mut url = base
+        .join(endpoint.path().trim_start_matches('/'))
+        .map_err(|e| Error::invalid_input(format!("bad path: {e}")))?;
+    let query = endpoint.query().to_query_string();
+    if !query.is_empty() {
+        url.set_query(Some(&query));
+    }
+    let authorization = match route.auth {
+        AuthMode::None => None,
+        AuthMode::Optional => client.token(),
+        AuthMode::Token | AuthMode::Admin => {
+            Some(client.token().ok_or_else(|| Error::new(ErrorKind::NotAuthenticated))?)
+        }
+    };
+    let mut request = HttpRequest::new(route.method, url);
+    request.authorization = authorization;
+    request.body = endpoint.body()?.map(Bytes::from);
+    // The token is attached above; make sure it is a valid header value now,
+    // so a bad token is an input error rather than a transport failure.
+    if let Some(token) = &request.authorization {
+        if expose(token).chars().any(|c| c.is_control()) {
+            return Err(Error::invalid_input("the token contains control characters"));
+        }
+    }
+    Ok(request)
+}
+
+fn transport_error(error: TransportError) -> Error {
+    match error {
+        TransportError::Timeout => Error::new(ErrorKind::Timeout),
+        TransportError::Connect(_) => Error::new(ErrorKind::Transport { not_sent: true }).with_source(error),
+        TransportError::Other(_) => Error::new(ErrorKind::Transport { not_sent: false }).with_source(error),
+    }
+}
+
+/// Classifies and decodes an answer. Public inside the crate so the bulk
+/// helpers can reuse it on bodies they fetched through [`execute_raw`].
+pub(crate) fn decode_response<T: DeserializeOwned>(
+    response: &HttpResponse,
+    success_despite_status: bool,
+) -> Result<T, Error> {
+    let ok_status = (200..300).contains(&response.status);
+    if !ok_status {
+        if success_despite_status && says_success(&response.body) == Some(true) {
+            return decode(&response.body);
+        }
+        return Err(api_error(response));
+    }
+    if says_success(&response.body) == Some(false) {
+        return Err(api_error(response));
+    }
+    decode(&response.body)
+}
+
+/// The `success` flag of a JSON object body, without decoding the rest.
+fn says_success(body: &[u8]) -> Option<bool> {
+    #[derive(serde::Deserialize)]
+    struct Flag {
+        success: Option<bool>,
+    }
+    // Only objects have the flag; arrays (plugins) and bad JSON say nothing.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return None;
+    }
+    serde_json::from_slice::<Flag>(body).ok().and_then(|f| f.success)
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let decode_error = |path: String, source: serde_json::Error| {
+        Error::new(ErrorKind::Decode {
+            path,
+            body: lossy_truncated(body),
+        })
+        .with_source(source)
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| decode_error(e.path().to_string(), e.into_inner()))?;
+    // Trailing garbage after the JSON value means a broken answer.
+    deserializer
+        .end()
+        .map_err(|e| decode_error(String::new(), e))?;
+    Ok(value)
+}
+
+fn api_error(response: &HttpResponse) -> Error {
+    let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
+    let (message, body) = match parsed {
+        Some(Value::Object(mut map)) if map.contains_key("message") => (map.remove("message"), None),
+        Some(Value::Object(map)) if map.contains_key("error") => {
+            // The v0 route answers `{error: …}`.
+            (map.get("error").cloned(), Some(lossy_truncated(&response.body)))
+        }
+        _ => (None, Some(lossy_truncated(&response.body)).filter(|b| !b.is_empty())),
+    };
+    Error::new(ErrorKind::Api {
+        status: response.status,
+        message,
+        body,
+    })
+}
+
+fn lossy_truncated(body: &[u8]) -> String {
+    let cut = body.get(..MAX_ERROR_BODY).unwrap_or(body);
+    String::from_utf8_lossy(cut).into_owned()
+}
