@@ -45,7 +45,11 @@ impl Client {
         if user.token.is_none() {
             return Err(missing("resource.token"));
         }
-        self.remember(user.token.as_ref(), user.apitoken.as_ref(), user.id.as_ref());
+        self.remember(
+            user.token.as_ref(),
+            user.apitoken.as_ref(),
+            user.id.as_ref(),
+        );
         Ok(user)
     }
 
@@ -70,8 +74,12 @@ impl Client {
                 self.logout();
                 let (token, apitoken, user_id) = previous;
                 self.remember(
-                    token.map(|t| speckle_types::Token::new(crate::client::expose(&t))).as_ref(),
-                    apitoken.map(|t| speckle_types::Token::new(crate::client::expose(&t))).as_ref(),
+                    token
+                        .map(|t| speckle_types::Token::new(crate::client::expose(&t)))
+                        .as_ref(),
+                    apitoken
+                        .map(|t| speckle_types::Token::new(crate::client::expose(&t)))
+                        .as_ref(),
                     user_id.as_ref(),
                 );
                 Err(error)

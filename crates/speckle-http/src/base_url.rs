@@ -91,13 +91,43 @@ mod tests {
     #[test]
     fn accepts_every_documented_form() {
         let cases = [
-            ("https://host", true, "https://host/", "https://host/api/v1/"),
-            ("https://host/", true, "https://host/", "https://host/api/v1/"),
+            (
+                "https://host",
+                true,
+                "https://host/",
+                "https://host/api/v1/",
+            ),
+            (
+                "https://host/",
+                true,
+                "https://host/",
+                "https://host/api/v1/",
+            ),
             ("host", false, "http://host/", "http://host/api/v1/"),
-            ("host:3000", true, "https://host:3000/", "https://host:3000/api/v1/"),
-            ("https://host/api/v1/", true, "https://host/", "https://host/api/v1/"),
-            ("http://host:3000/api", true, "http://host:3000/", "http://host:3000/api/"),
-            ("https://host/speckle", true, "https://host/speckle/", "https://host/speckle/api/v1/"),
+            (
+                "host:3000",
+                true,
+                "https://host:3000/",
+                "https://host:3000/api/v1/",
+            ),
+            (
+                "https://host/api/v1/",
+                true,
+                "https://host/",
+                "https://host/api/v1/",
+            ),
+            (
+                "http://host:3000/api",
+                true,
+                "http://host:3000/",
+                "http://host:3000/api/",
+            ),
+            (
+                "https://host/speckle",
+                true,
+                "https://host/speckle/",
+                "https://host/speckle/api/v1/",
+            ),
         ];
         for (input, ssl, root, api) in cases {
             let url = ServerUrl::parse(input, ssl).unwrap();

@@ -90,12 +90,20 @@ impl Client {
     fn read<T>(&self, f: impl FnOnce(&Session) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update of
         // plain data; the data is still usable.
-        let guard = self.inner.session.read().unwrap_or_else(PoisonError::into_inner);
+        let guard = self
+            .inner
+            .session
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         f(&guard)
     }
 
     fn write(&self, f: impl FnOnce(&mut Session)) {
-        let mut guard = self.inner.session.write().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = self
+            .inner
+            .session
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         f(&mut guard);
     }
 
@@ -133,7 +141,12 @@ impl Client {
         self.read(|s| s.user_id.clone())
     }
 
-    pub(crate) fn remember(&self, token: Option<&Token>, apitoken: Option<&Token>, user_id: Option<&UserId>) {
+    pub(crate) fn remember(
+        &self,
+        token: Option<&Token>,
+        apitoken: Option<&Token>,
+        user_id: Option<&UserId>,
+    ) {
         self.write(|s| {
             if let Some(token) = token {
                 s.token = Some(normalise_token(token.expose()));
@@ -258,9 +271,10 @@ impl ClientBuilder {
         let transport: Arc<dyn Transport> = match self.transport {
             Some(transport) => transport,
             None => Arc::new(
-                ReqwestTransport::new(self.timeout, self.connect_timeout, &self.user_agent).map_err(
-                    |e| Error::new(crate::ErrorKind::Transport { not_sent: true }).with_source(e),
-                )?,
+                ReqwestTransport::new(self.timeout, self.connect_timeout, &self.user_agent)
+                    .map_err(|e| {
+                        Error::new(crate::ErrorKind::Transport { not_sent: true }).with_source(e)
+                    })?,
             ),
         };
         let token = self.token.as_deref().map(normalise_token);
@@ -296,10 +310,16 @@ mod tests {
 
     #[test]
     fn debug_never_shows_tokens() {
-        let client = Client::builder("http://localhost:3000").token("JWT secret-one").build().unwrap();
+        let client = Client::builder("http://localhost:3000")
+            .token("JWT secret-one")
+            .build()
+            .unwrap();
         client.set_apitoken(Some("JWT secret-two"));
         let printed = format!("{client:?}");
-        assert!(!printed.contains("secret-one") && !printed.contains("secret-two"), "{printed}");
+        assert!(
+            !printed.contains("secret-one") && !printed.contains("secret-two"),
+            "{printed}"
+        );
         assert!(printed.contains("<redacted>"));
         let builder = Client::builder("x").token("secret-three");
         assert!(!format!("{builder:?}").contains("secret-three"));

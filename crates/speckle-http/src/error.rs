@@ -131,10 +131,13 @@ impl Error {
     /// not text messages).
     pub fn server_message(&self) -> Option<&str> {
         match &self.kind {
-            ErrorKind::Api { message, body, .. } => message
-                .as_ref()
-                .and_then(message_text)
-                .or_else(|| body.as_deref().filter(|b| !looks_like_html(b)).map(str::trim)),
+            ErrorKind::Api { message, body, .. } => {
+                message.as_ref().and_then(message_text).or_else(|| {
+                    body.as_deref()
+                        .filter(|b| !looks_like_html(b))
+                        .map(str::trim)
+                })
+            }
             _ => None,
         }
     }
@@ -258,7 +261,10 @@ impl fmt::Display for Error {
 fn one_line(text: &str) -> String {
     let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if line.len() > 300 {
-        let cut = (0..=300).rev().find(|i| line.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=300)
+            .rev()
+            .find(|i| line.is_char_boundary(*i))
+            .unwrap_or(0);
         line.truncate(cut);
         line.push('…');
     }

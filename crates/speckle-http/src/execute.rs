@@ -66,7 +66,8 @@ pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<B
 async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse, Error> {
     let route = E::ROUTE;
     let request = build_request(client, endpoint).map_err(|e| e.at(route))?;
-    let span = tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
+    let span =
+        tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
     async move {
         let policy = client.retry_policy();
         let idempotent = endpoint.idempotent();
@@ -80,7 +81,11 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                         tokio::time::sleep(wait).await;
                         continue;
                     }
-                    tracing::debug!(status = response.status, bytes = response.body.len(), "answered");
+                    tracing::debug!(
+                        status = response.status,
+                        bytes = response.body.len(),
+                        "answered"
+                    );
                     return Ok(response);
                 }
                 Err(error) => {
@@ -115,9 +120,11 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
     let authorization = match route.auth {
         AuthMode::None => None,
         AuthMode::Optional => client.token(),
-        AuthMode::Token | AuthMode::Admin => {
-            Some(client.token().ok_or_else(|| Error::new(ErrorKind::NotAuthenticated))?)
-        }
+        AuthMode::Token | AuthMode::Admin => Some(
+            client
+                .token()
+                .ok_or_else(|| Error::new(ErrorKind::NotAuthenticated))?,
+        ),
     };
     let mut request = HttpRequest::new(route.method, url);
     request.authorization = authorization;
@@ -126,7 +133,9 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
     // so a bad token is an input error rather than a transport failure.
     if let Some(token) = &request.authorization {
         if expose(token).chars().any(|c| c.is_control()) {
-            return Err(Error::invalid_input("the token contains control characters"));
+            return Err(Error::invalid_input(
+                "the token contains control characters",
+            ));
         }
     }
     Ok(request)
@@ -135,8 +144,12 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
 fn transport_error(error: TransportError) -> Error {
     match error {
         TransportError::Timeout => Error::new(ErrorKind::Timeout),
-        TransportError::Connect(_) => Error::new(ErrorKind::Transport { not_sent: true }).with_source(error),
-        TransportError::Other(_) => Error::new(ErrorKind::Transport { not_sent: false }).with_source(error),
+        TransportError::Connect(_) => {
+            Error::new(ErrorKind::Transport { not_sent: true }).with_source(error)
+        }
+        TransportError::Other(_) => {
+            Error::new(ErrorKind::Transport { not_sent: false }).with_source(error)
+        }
     }
 }
 
@@ -169,7 +182,9 @@ fn says_success(body: &[u8]) -> Option<bool> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return None;
     }
-    serde_json::from_slice::<Flag>(body).ok().and_then(|f| f.success)
+    serde_json::from_slice::<Flag>(body)
+        .ok()
+        .and_then(|f| f.success)
 }
 
 fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
@@ -193,12 +208,20 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
 fn api_error(response: &HttpResponse) -> Error {
     let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
     let (message, body) = match parsed {
-        Some(Value::Object(mut map)) if map.contains_key("message") => (map.remove("message"), None),
+        Some(Value::Object(mut map)) if map.contains_key("message") => {
+            (map.remove("message"), None)
+        }
         Some(Value::Object(map)) if map.contains_key("error") => {
             // The v0 route answers `{error: …}`.
-            (map.get("error").cloned(), Some(lossy_truncated(&response.body)))
+            (
+                map.get("error").cloned(),
+                Some(lossy_truncated(&response.body)),
+            )
         }
-        _ => (None, Some(lossy_truncated(&response.body)).filter(|b| !b.is_empty())),
+        _ => (
+            None,
+            Some(lossy_truncated(&response.body)).filter(|b| !b.is_empty()),
+        ),
     };
     Error::new(ErrorKind::Api {
         status: response.status,

@@ -165,7 +165,10 @@ impl Filter {
         Filter::Eq(key.into(), value.into())
     }
     /// `key ∈ values`
-    pub fn is_in<V: Into<Value>>(key: impl Into<String>, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn is_in<V: Into<Value>>(
+        key: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
         Filter::In(key.into(), values.into_iter().map(Into::into).collect())
     }
     /// `key ≠ value`
@@ -173,7 +176,10 @@ impl Filter {
         Filter::Ne(key.into(), vec![value.into()])
     }
     /// `key ∉ values`
-    pub fn not_in<V: Into<Value>>(key: impl Into<String>, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn not_in<V: Into<Value>>(
+        key: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
         Filter::Ne(key.into(), values.into_iter().map(Into::into).collect())
     }
     /// `key > value`
@@ -209,11 +215,18 @@ impl Filter {
         Filter::Type(key.into(), t.into())
     }
     /// The array at `key` contains all `values`.
-    pub fn all<V: Into<Value>>(key: impl Into<String>, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn all<V: Into<Value>>(
+        key: impl Into<String>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
         Filter::All(key.into(), values.into_iter().map(Into::into).collect())
     }
     /// The string at `key` matches `pattern`.
-    pub fn regex(key: impl Into<String>, pattern: impl Into<String>, case_insensitive: bool) -> Self {
+    pub fn regex(
+        key: impl Into<String>,
+        pattern: impl Into<String>,
+        case_insensitive: bool,
+    ) -> Self {
         Filter::Regex {
             key: key.into(),
             pattern: pattern.into(),
@@ -222,7 +235,13 @@ impl Filter {
     }
 
     fn write(&self, out: &mut Vec<String>) {
-        let list = |values: &[Value]| values.iter().map(Value::encode).collect::<Vec<_>>().join(",");
+        let list = |values: &[Value]| {
+            values
+                .iter()
+                .map(Value::encode)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
         match self {
             Filter::Eq(k, v) => out.push(format!("{}={}", enc(k), v.encode())),
             Filter::In(k, vs) => {
@@ -250,7 +269,11 @@ impl Filter {
                 case_insensitive,
             } => {
                 let flags = if *case_insensitive { "i" } else { "" };
-                out.push(format!("{}={}", enc(key), enc(&format!("/{pattern}/{flags}"))));
+                out.push(format!(
+                    "{}={}",
+                    enc(key),
+                    enc(&format!("/{pattern}/{flags}"))
+                ));
             }
         }
     }
@@ -413,7 +436,12 @@ mod tests {
 
     #[test]
     fn option_keys_are_never_repeated() {
-        let q = Query::new().fields(["a"]).fields(["b"]).omit(["c", "d"]).sort_asc("x").sort_desc("y");
+        let q = Query::new()
+            .fields(["a"])
+            .fields(["b"])
+            .omit(["c", "d"])
+            .sort_asc("x")
+            .sort_desc("y");
         assert_eq!(q.to_query_string(), "fields=a,b&omit=c,d&sort=x,-y");
     }
 
@@ -456,6 +484,9 @@ mod tests {
     #[test]
     fn zero_limit_is_not_sent() {
         assert_eq!(Query::new().limit(0).to_query_string(), "");
-        assert_eq!(Query::new().offset(5).limit(2).to_query_string(), "offset=5&limit=2");
+        assert_eq!(
+            Query::new().offset(5).limit(2).to_query_string(),
+            "offset=5&limit=2"
+        );
     }
 }

@@ -76,16 +76,22 @@ impl RetryPolicy {
     /// The wait before retry number `attempt` (1-based): `base · 2^(attempt-1)`
     /// with ±50 % jitter, capped.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX));
+        let exp = self.base_delay.saturating_mul(
+            1u32.checked_shl(attempt.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
         let capped = exp.min(self.max_delay);
         let jitter = 0.5 + fastrand::f64();
         capped.mul_f64(jitter).min(self.max_delay)
     }
 
     /// Whether a response status should be retried, and how long to wait.
-    pub(crate) fn retry_response(&self, response: &HttpResponse, attempt: u32, idempotent: bool) -> Option<Duration> {
+    pub(crate) fn retry_response(
+        &self,
+        response: &HttpResponse,
+        attempt: u32,
+        idempotent: bool,
+    ) -> Option<Duration> {
         if attempt > self.max_retries || !idempotent {
             return None;
         }

@@ -252,6 +252,8 @@ impl Mesh {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 #[allow(missing_docs)] // each variant is named after the type it decodes
+// A short-lived view: boxing the big variants would only add indirection.
+#[allow(clippy::large_enum_variant)]
 pub enum Geometry {
     Null,
     Boolean(SpeckleBoolean),

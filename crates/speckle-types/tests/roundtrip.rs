@@ -10,22 +10,38 @@ use speckle_types::*;
 const TRANSCRIPTS: &str = include_str!("../../../fixtures/speckle-v1-server-transcripts.jsonl");
 
 fn round_trip<T: DeserializeOwned + Serialize>(label: &str, body: &Value) {
-    let model: T = serde_json::from_value(body.clone())
-        .unwrap_or_else(|e| panic!("{label}: does not decode as {}: {e}", std::any::type_name::<T>()));
+    let model: T = serde_json::from_value(body.clone()).unwrap_or_else(|e| {
+        panic!(
+            "{label}: does not decode as {}: {e}",
+            std::any::type_name::<T>()
+        )
+    });
     let again = serde_json::to_value(&model).unwrap();
-    assert_eq!(&again, body, "{label}: {} is not lossless", std::any::type_name::<T>());
+    assert_eq!(
+        &again,
+        body,
+        "{label}: {} is not lossless",
+        std::any::type_name::<T>()
+    );
 }
 
 /// The model that a route's success body decodes into, by method and path
 /// (ids replaced by `:id`). `None` for routes whose body is checked elsewhere.
 fn check_response(label: &str, method: &str, path: &str, body: &Value) -> bool {
-    let segs: Vec<&str> = path.trim_start_matches("/api").trim_start_matches("/v1").split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_start_matches("/api")
+        .trim_start_matches("/v1")
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     match (method, segs.as_slice()) {
         ("GET", []) => round_trip::<ServerInfo>(label, body),
         (_, ["accounts", "register"]) => round_trip::<Envelope<Registration>>(label, body),
         ("GET", ["accounts", "admin"]) => round_trip::<Envelope<Vec<User>>>(label, body),
         (_, ["accounts", ..]) => round_trip::<Envelope<User>>(label, body),
-        (_, ["clients", ..]) | ("GET", ["streams", _, "clients"]) => round_trip::<Envelope<ApiClient>>(label, body),
+        (_, ["clients", ..]) | ("GET", ["streams", _, "clients"]) => {
+            round_trip::<Envelope<ApiClient>>(label, body)
+        }
         ("POST", ["streams", _, "clone"]) => round_trip::<CloneResponse>(label, body),
         ("GET", ["streams", _, "diff", _]) => round_trip::<DiffResponse>(label, body),
         ("GET", ["streams", _, "delta", _]) => round_trip::<DeltaResponse>(label, body),
@@ -35,11 +51,16 @@ fn check_response(label: &str, method: &str, path: &str, body: &Value) -> bool {
         (_, ["objects", ..]) => round_trip::<Envelope<SpeckleObject>>(label, body),
         ("PUT", ["comments", _]) => round_trip::<CommentEditResponse>(label, body),
         (_, ["comments", ..]) => round_trip::<Envelope<Comment>>(label, body),
-        ("PUT", ["projects", _, "addstream", _]) | ("DELETE", ["projects", _, "removestream", _]) => {
+        ("PUT", ["projects", _, "addstream", _])
+        | ("DELETE", ["projects", _, "removestream", _]) => {
             round_trip::<ProjectStreamResponse>(label, body)
         }
-        ("DELETE", ["projects", _, "removeuser", _]) => round_trip::<RemoveUserResponse>(label, body),
-        ("PUT", ["projects", _, "downgradeuser", _]) => round_trip::<DowngradeUserResponse>(label, body),
+        ("DELETE", ["projects", _, "removeuser", _]) => {
+            round_trip::<RemoveUserResponse>(label, body)
+        }
+        ("PUT", ["projects", _, "downgradeuser", _]) => {
+            round_trip::<DowngradeUserResponse>(label, body)
+        }
         ("DELETE", ["projects", _]) => round_trip::<DeleteProjectResponse>(label, body),
         (_, ["projects", ..]) => round_trip::<Envelope<Project>>(label, body),
         _ => return false,
@@ -52,7 +73,8 @@ fn every_recorded_json_response_round_trips() {
     let mut checked = 0;
     for line in TRANSCRIPTS.lines() {
         let record: Value = serde_json::from_str(line).unwrap();
-        let (Some(request), Some(response)) = (record.get("request"), record.get("response")) else {
+        let (Some(request), Some(response)) = (record.get("request"), record.get("response"))
+        else {
             continue; // websocket records
         };
         let body = &response["body"];
@@ -62,7 +84,11 @@ fn every_recorded_json_response_round_trips() {
         let label = record["label"].as_str().unwrap_or("?");
         let method = request["method"].as_str().unwrap();
         let url = request["url"].as_str().unwrap();
-        let path = url.split("://").nth(1).and_then(|rest| rest.find('/').map(|i| &rest[i..])).unwrap();
+        let path = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.find('/').map(|i| &rest[i..]))
+            .unwrap();
         let path = path.split('?').next().unwrap();
         if check_response(label, method, path, body) {
             checked += 1;
@@ -77,7 +103,9 @@ fn recorded_request_bodies_round_trip() {
     let mut checked = 0;
     for line in TRANSCRIPTS.lines() {
         let record: Value = serde_json::from_str(line).unwrap();
-        let Some(request) = record.get("request") else { continue };
+        let Some(request) = record.get("request") else {
+            continue;
+        };
         let body = &request["body"];
         let label = record["label"].as_str().unwrap_or("?");
         let url = request["url"].as_str().unwrap_or("");
@@ -92,7 +120,9 @@ fn recorded_request_bodies_round_trip() {
                 round_trip::<SpeckleObject>(label, body);
                 checked += 1;
             }
-        } else if (method == "POST" && url.ends_with("/api/streams")) || (method == "PUT" && url.contains("/api/streams/")) {
+        } else if (method == "POST" && url.ends_with("/api/streams"))
+            || (method == "PUT" && url.contains("/api/streams/"))
+        {
             if body.is_object() {
                 round_trip::<Stream>(label, body);
                 checked += 1;
@@ -110,10 +140,21 @@ fn every_geometry_in_the_transcripts_has_a_typed_view() {
     let mut seen = 0;
     for line in TRANSCRIPTS.lines() {
         let record: Value = serde_json::from_str(line).unwrap();
-        let Some(resources) = record.pointer("/response/body/resources").and_then(Value::as_array) else { continue };
+        let Some(resources) = record
+            .pointer("/response/body/resources")
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
         for item in resources {
-            let Ok(object) = serde_json::from_value::<SpeckleObject>(item.clone()) else { continue };
-            if matches!(object.kind, Some(ObjectType::Point | ObjectType::Polyline | ObjectType::Mesh)) && object.data.contains_key("value") | object.data.contains_key("vertices") {
+            let Ok(object) = serde_json::from_value::<SpeckleObject>(item.clone()) else {
+                continue;
+            };
+            if matches!(
+                object.kind,
+                Some(ObjectType::Point | ObjectType::Polyline | ObjectType::Mesh)
+            ) && object.data.contains_key("value") | object.data.contains_key("vertices")
+            {
                 let geometry = object.geometry().unwrap();
                 assert!(!matches!(geometry, Geometry::Other), "{geometry:?}");
                 seen += 1;
@@ -130,7 +171,8 @@ fn no_permission_stub_is_recognised() {
     )
     .unwrap();
     assert!(stub.is_no_permission_stub());
-    let real: SpeckleObject = serde_json::from_str(r#"{"_id":"1","type":"String","value":"hello","hash":"h"}"#).unwrap();
+    let real: SpeckleObject =
+        serde_json::from_str(r#"{"_id":"1","type":"String","value":"hello","hash":"h"}"#).unwrap();
     assert!(!real.is_no_permission_stub());
 }
 
@@ -147,13 +189,17 @@ fn unknown_values_decode_and_survive() {
 
     let user: User = serde_json::from_value(serde_json::json!({"role": "superuser"})).unwrap();
     assert_eq!(user.role, Some(Role::Unknown("superuser".into())));
-    assert_eq!(serde_json::to_value(&user).unwrap(), serde_json::json!({"role": "superuser"}));
+    assert_eq!(
+        serde_json::to_value(&user).unwrap(),
+        serde_json::json!({"role": "superuser"})
+    );
 }
 
 #[test]
 fn hierarchical_types_resolve_to_their_geometry() {
     let object: SpeckleObject =
-        serde_json::from_value(serde_json::json!({"type": "Custom/Point", "value": [1, 2, 3]})).unwrap();
+        serde_json::from_value(serde_json::json!({"type": "Custom/Point", "value": [1, 2, 3]}))
+            .unwrap();
     assert!(matches!(object.geometry().unwrap(), Geometry::Point(_)));
 }
 
@@ -177,15 +223,23 @@ fn geometry_builds_nested_values_with_their_type() {
 
 #[test]
 fn wrongly_typed_geometry_is_an_error_not_a_panic() {
-    let object: SpeckleObject = serde_json::from_value(serde_json::json!({"type": "Point", "value": "nope"})).unwrap();
+    let object: SpeckleObject =
+        serde_json::from_value(serde_json::json!({"type": "Point", "value": "nope"})).unwrap();
     assert!(object.geometry().is_err());
 }
 
 #[test]
 fn tokens_are_redacted_in_debug() {
-    let user: User = serde_json::from_value(serde_json::json!({"apitoken": "JWT secret-api", "token": "JWT secret-session"})).unwrap();
+    let user: User = serde_json::from_value(
+        serde_json::json!({"apitoken": "JWT secret-api", "token": "JWT secret-session"}),
+    )
+    .unwrap();
     let printed = format!("{user:?}");
-    assert!(!printed.contains("secret-api") && !printed.contains("secret-session"), "{printed}");
-    let registration: Registration = serde_json::from_value(serde_json::json!({"apitoken": "JWT secret-api"})).unwrap();
+    assert!(
+        !printed.contains("secret-api") && !printed.contains("secret-session"),
+        "{printed}"
+    );
+    let registration: Registration =
+        serde_json::from_value(serde_json::json!({"apitoken": "JWT secret-api"})).unwrap();
     assert!(!format!("{registration:?}").contains("secret-api"));
 }

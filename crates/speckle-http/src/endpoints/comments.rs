@@ -71,7 +71,11 @@ pub struct CreateComment {
 
 impl CreateComment {
     /// The request.
-    pub fn new(resource_type: ResourceType, resource_id: impl Into<String>, comment: Comment) -> Self {
+    pub fn new(
+        resource_type: ResourceType,
+        resource_id: impl Into<String>,
+        comment: Comment,
+    ) -> Self {
         Self {
             resource_type,
             resource_id: resource_id.into(),

@@ -80,7 +80,7 @@ macro_rules! query_setters {
 
             /// Merges a whole [`Query`](crate::query::Query) (filters, sort,
             /// paging: see the route's docs for what it honours).
-            pub fn query(mut self, query: crate::query::Query) -> Self {
+            pub fn with_query(mut self, query: crate::query::Query) -> Self {
                 self.query = self.query.merge(query);
                 self
             }

@@ -251,7 +251,11 @@ impl UpdateObjectProperties {
 
 impl Endpoint for UpdateObjectProperties {
     type Response = MessageResponse;
-    const ROUTE: Route = Route::api(Method::Put, "/objects/:objectId/properties", AuthMode::Token);
+    const ROUTE: Route = Route::api(
+        Method::Put,
+        "/objects/:objectId/properties",
+        AuthMode::Token,
+    );
     fn path(&self) -> Cow<'_, str> {
         Cow::Owned(format!("objects/{}/properties", seg(self.id.as_str())))
     }

@@ -402,7 +402,11 @@ query_setters!(ListStreamObjects);
 
 impl Endpoint for ListStreamObjects {
     type Response = Envelope<SpeckleObject>;
-    const ROUTE: Route = Route::api(Method::Get, "/streams/:streamId/objects", AuthMode::Optional);
+    const ROUTE: Route = Route::api(
+        Method::Get,
+        "/streams/:streamId/objects",
+        AuthMode::Optional,
+    );
     fn path(&self) -> Cow<'_, str> {
         Cow::Owned(format!("streams/{}/objects", seg(self.id.as_str())))
     }
@@ -432,7 +436,11 @@ query_setters!(ListStreamClients);
 
 impl Endpoint for ListStreamClients {
     type Response = Envelope<ApiClient>;
-    const ROUTE: Route = Route::api(Method::Get, "/streams/:streamId/clients", AuthMode::Optional);
+    const ROUTE: Route = Route::api(
+        Method::Get,
+        "/streams/:streamId/clients",
+        AuthMode::Optional,
+    );
     fn path(&self) -> Cow<'_, str> {
         Cow::Owned(format!("streams/{}/clients", seg(self.id.as_str())))
     }
@@ -440,4 +448,3 @@ impl Endpoint for ListStreamClients {
         self.query.clone()
     }
 }
-
