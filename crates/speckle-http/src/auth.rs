@@ -4,7 +4,7 @@
 use speckle_types::{Envelope, User};
 
 use crate::endpoints::accounts::{GetProfile, Login, Register};
-use crate::{execute, Client, Error, ErrorKind};
+use crate::{execute, missing, Client, Error};
 
 impl Client {
     /// Registers a user, then logs in (the register answer carries no user
@@ -86,11 +86,4 @@ impl Client {
             }
         }
     }
-}
-
-fn missing(what: &str) -> Error {
-    Error::new(ErrorKind::Decode {
-        path: what.to_owned(),
-        body: String::new(),
-    })
 }

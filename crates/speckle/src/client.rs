@@ -1,0 +1,224 @@
+//! [`SpeckleClient`]: the entry point, with the Python client's resource
+//! accessors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use speckle_http::endpoints::accounts::Register;
+use speckle_http::endpoints::server::{GetPlugins, GetServerInfo};
+use speckle_http::transport::Transport;
+use speckle_http::{execute, Client, RetryPolicy, ServerUrl};
+use speckle_types::{PluginManifest, ServerInfo, User, UserId};
+
+use crate::resources::{Accounts, ApiClients, Comments, Objects, Projects, Streams};
+use crate::Error;
+
+/// A client of one Speckle v1 server: `client.streams().list()`,
+/// `client.objects().get_bulk(ids)` … Cheap to clone; clones share the
+/// connection pool and the session.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), speckle::Error> {
+/// let client = speckle::SpeckleClient::new("https://speckle.example.com")?;
+/// client.login("alice@example.com", "correct-horse-battery").await?;
+/// for stream in client.streams().list().await? {
+///     println!("{:?} {:?}", stream.stream_id, stream.name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SpeckleClient {
+    http: Client,
+}
+
+impl SpeckleClient {
+    /// A client for the server at `url`: `https://host`, `host` (https), a
+    /// full `…/api/v1` or `…/api` URL.
+    ///
+    /// # Errors
+    /// When the URL is unusable.
+    pub fn new(url: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(url).build()
+    }
+
+    /// Configures a client (timeouts, retries, `use_ssl`, a token, a custom
+    /// transport).
+    pub fn builder(url: impl Into<String>) -> SpeckleClientBuilder {
+        SpeckleClientBuilder {
+            inner: Client::builder(url),
+        }
+    }
+
+    /// Wraps an already configured HTTP client.
+    pub fn from_http(http: Client) -> Self {
+        Self { http }
+    }
+
+    /// The HTTP client, for executing endpoints directly
+    /// (`speckle::http::execute(client.http(), &endpoint)`).
+    pub fn http(&self) -> &Client {
+        &self.http
+    }
+
+    /// The server's address.
+    pub fn server_url(&self) -> &ServerUrl {
+        self.http.server_url()
+    }
+
+    /// Registers a user, logs in and keeps the tokens.
+    ///
+    /// # Errors
+    /// The server's 400 (email taken, password too short…) or 401 (invite only).
+    pub async fn register(&self, registration: Register) -> Result<User, Error> {
+        self.http.register(registration).await
+    }
+
+    /// Logs in with email and password.
+    ///
+    /// # Errors
+    /// 401 for bad credentials, 403 for archived users.
+    pub async fn login(&self, email: &str, password: &str) -> Result<User, Error> {
+        self.http.login(email, password).await
+    }
+
+    /// Uses an existing token (`JWT …` or bare) and fetches the profile.
+    ///
+    /// # Errors
+    /// 401 when the token is invalid or expired.
+    pub async fn login_with_token(&self, token: &str) -> Result<User, Error> {
+        self.http.login_with_token(token).await
+    }
+
+    /// Forgets the session.
+    pub fn logout(&self) {
+        self.http.logout();
+    }
+
+    /// The token sent with requests.
+    pub fn token(&self) -> Option<SecretString> {
+        self.http.token()
+    }
+
+    /// Sets the token sent with requests.
+    pub fn set_token(&self, token: Option<&str>) {
+        self.http.set_token(token);
+    }
+
+    /// The api token (what websockets authenticate with).
+    pub fn apitoken(&self) -> Option<SecretString> {
+        self.http.apitoken()
+    }
+
+    /// The logged-in user's id, once known.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.http.user_id()
+    }
+
+    /// `GET /api`: the server description (`is_speckle_server` validates a URL).
+    ///
+    /// # Errors
+    /// When the server cannot be reached or is not a Speckle server.
+    pub async fn server_info(&self) -> Result<ServerInfo, Error> {
+        execute(&self.http, &GetServerInfo::new()).await
+    }
+
+    /// `GET /api/plugins`: the installed plugins.
+    ///
+    /// # Errors
+    /// When the server cannot be reached.
+    pub async fn plugins(&self) -> Result<Vec<PluginManifest>, Error> {
+        execute(&self.http, &GetPlugins::new()).await
+    }
+
+    /// User accounts.
+    pub fn accounts(&self) -> Accounts<'_> {
+        Accounts::new(&self.http)
+    }
+
+    /// Projects.
+    pub fn projects(&self) -> Projects<'_> {
+        Projects::new(&self.http)
+    }
+
+    /// Streams.
+    pub fn streams(&self) -> Streams<'_> {
+        Streams::new(&self.http)
+    }
+
+    /// Api clients (connected documents).
+    pub fn api_clients(&self) -> ApiClients<'_> {
+        ApiClients::new(&self.http)
+    }
+
+    /// Comments.
+    pub fn comments(&self) -> Comments<'_> {
+        Comments::new(&self.http)
+    }
+
+    /// Objects.
+    pub fn objects(&self) -> Objects<'_> {
+        Objects::new(&self.http)
+    }
+}
+
+/// Configures a [`SpeckleClient`].
+#[derive(Debug)]
+#[must_use]
+pub struct SpeckleClientBuilder {
+    inner: speckle_http::ClientBuilder,
+}
+
+impl SpeckleClientBuilder {
+    /// For URLs without a scheme: https when true (the default).
+    pub fn use_ssl(mut self, use_ssl: bool) -> Self {
+        self.inner = self.inner.use_ssl(use_ssl);
+        self
+    }
+
+    /// Timeout of a whole request (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.inner = self.inner.timeout(timeout);
+        self
+    }
+
+    /// Timeout to open a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.inner = self.inner.connect_timeout(timeout);
+        self
+    }
+
+    /// The `User-Agent`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.inner = self.inner.user_agent(user_agent);
+        self
+    }
+
+    /// Starts with a token (`JWT …` or bare).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.inner = self.inner.token(token);
+        self
+    }
+
+    /// The retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.inner = self.inner.retry(policy);
+        self
+    }
+
+    /// A custom HTTP transport.
+    pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.inner = self.inner.transport(transport);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// When the URL is unusable or TLS cannot be initialised.
+    pub fn build(self) -> Result<SpeckleClient, Error> {
+        Ok(SpeckleClient {
+            http: self.inner.build()?,
+        })
+    }
+}

@@ -1,0 +1,245 @@
+use speckle_http::endpoints::streams::{
+    ApplyStreamDelta, CloneStream, CreateStream, DeleteStream, DiffStreams, GetStream,
+    GetStreamDelta, ListAllStreams, ListStreamClients, ListStreamObjects, ListStreams,
+    UpdateStream,
+};
+use speckle_http::query::Query;
+use speckle_http::{execute, missing, Client, EnvelopeExt};
+use speckle_types::{
+    ApiClient, Comment, Delta, DeltaResponse, DiffResponse, ResourceType, SpeckleObject, Stream,
+    StreamId,
+};
+
+use super::{comment_on, comments_of, Objects};
+use crate::Error;
+
+/// `client.streams()`: streams, their objects, clones, diffs and deltas.
+#[derive(Debug, Clone, Copy)]
+pub struct Streams<'a> {
+    http: &'a Client,
+}
+
+impl<'a> Streams<'a> {
+    pub(crate) fn new(http: &'a Client) -> Self {
+        Self { http }
+    }
+
+    /// `GET /streams?omit=objects`: the caller's streams (owned or shared),
+    /// without their object lists, like the Python client's default.
+    ///
+    /// # Errors
+    /// 401 without a token.
+    pub async fn list(&self) -> Result<Vec<Stream>, Error> {
+        self.list_with(Query::new().omit(["objects"])).await
+    }
+
+    /// `GET /streams?…` with filters, projection, sort and paging.
+    ///
+    /// # Errors
+    /// 401 without a token.
+    pub async fn list_with(&self, query: Query) -> Result<Vec<Stream>, Error> {
+        execute(self.http, &ListStreams::new().with_query(query))
+            .await?
+            .into_resources()
+    }
+
+    /// `GET /streams/admin` (admin): every stream matching `query`.
+    ///
+    /// # Errors
+    /// 401 for non-admins.
+    pub async fn list_all(&self, query: Query) -> Result<Vec<Stream>, Error> {
+        execute(self.http, &ListAllStreams::new().with_query(query))
+            .await?
+            .into_resources()
+    }
+
+    /// `POST /streams`: creates a stream.
+    ///
+    /// # Errors
+    /// 400 on failure.
+    pub async fn create(&self, stream: Stream) -> Result<Stream, Error> {
+        execute(self.http, &CreateStream::new(stream))
+            .await?
+            .into_resource()
+    }
+
+    /// `GET /streams/:id`: the stream, objects as placeholders.
+    ///
+    /// # Errors
+    /// 401 for a private stream without access, 404 when missing.
+    pub async fn get(&self, id: impl Into<StreamId>) -> Result<Stream, Error> {
+        self.get_with(id, Query::new()).await
+    }
+
+    /// `GET /streams/:id?fields=…|omit=…`.
+    ///
+    /// # Errors
+    /// As [`get`](Self::get).
+    pub async fn get_with(&self, id: impl Into<StreamId>, query: Query) -> Result<Stream, Error> {
+        execute(self.http, &GetStream::new(id).with_query(query))
+            .await?
+            .into_resource()
+    }
+
+    /// `PUT /streams/:id`: changes the fields set on `patch`, and only those.
+    ///
+    /// If `patch.objects` holds full objects, they are uploaded first
+    /// (`POST /objects`) and the stream gets their placeholders, in order: the
+    /// server would otherwise drop every placeholder sent alongside them.
+    ///
+    /// # Errors
+    /// 400 for everything (not found, not permitted).
+    pub async fn update(&self, id: impl Into<StreamId>, mut patch: Stream) -> Result<(), Error> {
+        if let Some(objects) = patch.objects.take() {
+            patch.objects = Some(self.as_placeholders(objects).await?);
+        }
+        execute(self.http, &UpdateStream::new(id, patch))
+            .await
+            .map(drop)
+    }
+
+    /// Uploads the full objects of `objects` and returns the list with every
+    /// entry a placeholder, order kept.
+    async fn as_placeholders(
+        &self,
+        objects: Vec<SpeckleObject>,
+    ) -> Result<Vec<SpeckleObject>, Error> {
+        if objects.iter().all(SpeckleObject::is_placeholder) {
+            return Ok(objects);
+        }
+        let (positions, full): (Vec<usize>, Vec<SpeckleObject>) = objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !o.is_placeholder())
+            .map(|(i, o)| (i, o.clone()))
+            .unzip();
+        let uploaded = Objects::new(self.http).create(full).await?;
+        let mut result = objects;
+        for (position, placeholder) in positions.into_iter().zip(uploaded) {
+            if let Some(slot) = result.get_mut(position) {
+                *slot = placeholder;
+            }
+        }
+        Ok(result)
+    }
+
+    /// `DELETE /streams/:id` (owner or admin): deletes the stream and its
+    /// direct clones; returns the deleted stream ids.
+    ///
+    /// # Errors
+    /// 404 for everything.
+    pub async fn delete(&self, id: impl Into<StreamId>) -> Result<Vec<StreamId>, Error> {
+        Ok(execute(self.http, &DeleteStream::new(id))
+            .await?
+            .deleted_streams
+            .unwrap_or_default())
+    }
+
+    /// `POST /streams/:id/clone`: returns `(clone, parent)`, both without
+    /// objects and layers.
+    ///
+    /// # Errors
+    /// 400 when not readable or missing.
+    pub async fn clone(
+        &self,
+        id: impl Into<StreamId>,
+        name: Option<&str>,
+    ) -> Result<(Stream, Stream), Error> {
+        let mut endpoint = CloneStream::new(id);
+        if let Some(name) = name {
+            endpoint = endpoint.name(name);
+        }
+        let response = execute(self.http, &endpoint).await?;
+        let clone = response.clone.ok_or_else(|| missing("clone"))?;
+        let parent = response.parent.ok_or_else(|| missing("parent"))?;
+        Ok((clone, parent))
+    }
+
+    /// `GET /streams/:id/diff/:other`.
+    ///
+    /// # Errors
+    /// 400 for the same stream twice, missing or unreadable streams.
+    pub async fn diff(
+        &self,
+        id: impl Into<StreamId>,
+        other: impl Into<StreamId>,
+    ) -> Result<DiffResponse, Error> {
+        execute(self.http, &DiffStreams::new(id, other)).await
+    }
+
+    /// `GET /streams/:id/delta/:other`: the delta from `id` to `other`, also
+    /// when the server flags it with a 400 for missing sender clients.
+    ///
+    /// # Errors
+    /// As [`diff`](Self::diff).
+    pub async fn delta(
+        &self,
+        id: impl Into<StreamId>,
+        other: impl Into<StreamId>,
+    ) -> Result<DeltaResponse, Error> {
+        execute(self.http, &GetStreamDelta::new(id, other)).await
+    }
+
+    /// `POST /streams/:id/delta`: applies a delta in place (after the server
+    /// saves a clone of the current state).
+    ///
+    /// # Errors
+    /// An input error when `revision_a.id` is not `id`; 400 `"{}"` otherwise.
+    pub async fn apply_delta(&self, id: impl Into<StreamId>, delta: Delta) -> Result<(), Error> {
+        execute(self.http, &ApplyStreamDelta::new(id, delta))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /streams/:id/objects`: the full objects, in stream order.
+    ///
+    /// # Errors
+    /// 404 for everything, including not permitted.
+    pub async fn list_objects(&self, id: impl Into<StreamId>) -> Result<Vec<SpeckleObject>, Error> {
+        self.list_objects_with(id, Query::new()).await
+    }
+
+    /// `GET /streams/:id/objects?…` with filters, fields, offset and limit.
+    ///
+    /// # Errors
+    /// 404 for everything.
+    pub async fn list_objects_with(
+        &self,
+        id: impl Into<StreamId>,
+        query: Query,
+    ) -> Result<Vec<SpeckleObject>, Error> {
+        execute(self.http, &ListStreamObjects::new(id).with_query(query))
+            .await?
+            .into_resources()
+    }
+
+    /// `GET /streams/:id/clients`: the api clients connected to the stream.
+    ///
+    /// # Errors
+    /// 401/404.
+    pub async fn list_clients(&self, id: impl Into<StreamId>) -> Result<Vec<ApiClient>, Error> {
+        execute(self.http, &ListStreamClients::new(id))
+            .await?
+            .into_resources()
+    }
+
+    /// `GET /comments/stream/:id`.
+    ///
+    /// # Errors
+    /// 401/404.
+    pub async fn comment_get(&self, id: impl Into<StreamId>) -> Result<Vec<Comment>, Error> {
+        comments_of(self.http, ResourceType::Stream, id.into().as_str()).await
+    }
+
+    /// `POST /comments/stream/:id`.
+    ///
+    /// # Errors
+    /// 401/404.
+    pub async fn comment_create(
+        &self,
+        id: impl Into<StreamId>,
+        comment: Comment,
+    ) -> Result<Comment, Error> {
+        comment_on(self.http, ResourceType::Stream, id.into().as_str(), comment).await
+    }
+}
