@@ -1,1 +1,100 @@
-fn main() {}
+//! `cargo xtask <task>`: the project's automation, in Rust so it needs nothing
+//! but cargo.
+//!
+//! - `test [--server URL]`: every test of the workspace (unit, integration,
+//!   contract, doc tests). With `--server` (or `SPECKLE_TEST_SERVER`), the
+//!   contract suite targets that server instead of the embedded one.
+//! - `ci`: what CI checks: formatting, clippy, tests, docs, cargo-deny.
+//! - `doc`: the API docs with warnings denied.
+
+use std::env;
+use std::process::{Command, ExitCode};
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+}
+
+fn run(description: &str, mut command: Command) -> Result<(), String> {
+    eprintln!("xtask: {description}");
+    let status = command
+        .status()
+        .map_err(|e| format!("{description}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{description}: failed ({status})"))
+    }
+}
+
+fn test(args: &[String]) -> Result<(), String> {
+    let mut server = env::var("SPECKLE_TEST_SERVER").ok();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--server" => server = Some(rest.next().ok_or("--server needs a URL")?.clone()),
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (usage: cargo xtask test [--server URL])"
+                ))
+            }
+        }
+    }
+    let with_server = |mut command: Command| {
+        if let Some(url) = &server {
+            command.env("SPECKLE_TEST_SERVER", url);
+        }
+        command
+    };
+    let mut tests = cargo();
+    tests.args(["test", "--workspace", "--all-targets", "--exclude", "xtask"]);
+    run("unit, integration and contract tests", with_server(tests))?;
+    let mut docs = cargo();
+    docs.args(["test", "--workspace", "--doc", "--exclude", "xtask"]);
+    run("doc tests", with_server(docs))
+}
+
+fn doc() -> Result<(), String> {
+    let mut command = cargo();
+    command
+        .args(["doc", "--workspace", "--no-deps", "--exclude", "xtask"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    run("docs (warnings denied)", command)
+}
+
+fn ci() -> Result<(), String> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run("formatting", fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("clippy", clippy)?;
+    test(&[])?;
+    doc()?;
+    let mut deny = cargo();
+    deny.args(["deny", "check", "licenses", "bans", "sources"]);
+    run("cargo-deny", deny)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(args.get(1..).unwrap_or_default()),
+        Some("doc") => doc(),
+        Some("ci") => ci(),
+        _ => Err("usage: cargo xtask <test [--server URL] | doc | ci>".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -251,7 +251,8 @@ impl Mesh {
 /// The typed view of a [`SpeckleObject`], chosen by its (resolved) `type`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-#[allow(missing_docs)] // each variant is named after the type it decodes
+#[allow(missing_docs)]
+// each variant is named after the type it decodes
 // A short-lived view: boxing the big variants would only add indirection.
 #[allow(clippy::large_enum_variant)]
 pub enum Geometry {

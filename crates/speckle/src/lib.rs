@@ -88,5 +88,10 @@ pub use speckle_types::{
     StreamId, User, UserId, Vector,
 };
 
+/// The README's examples, compiled as doc tests so they cannot rot.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+
 /// Re-exported so callers can read tokens: `client.apitoken().map(|t| t.expose_secret().to_owned())`.
 pub use secrecy::{ExposeSecret, SecretString};
