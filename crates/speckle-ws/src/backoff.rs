@@ -35,7 +35,10 @@ mod tests {
             got,
             [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS, 1000 * MS]
         );
-        assert_eq!(ceiling(u32::MAX, Duration::from_secs(3600), Duration::MAX), Duration::from_secs(3600) * (1 << 31));
+        assert_eq!(
+            ceiling(u32::MAX, Duration::from_secs(3600), Duration::MAX),
+            Duration::from_secs(3600) * (1 << 31)
+        );
         // A max below the base is treated as the base.
         assert_eq!(ceiling(3, 100 * MS, MS), 100 * MS);
     }

@@ -212,7 +212,8 @@ impl SocketConfig {
 
     /// Checks everything that can be checked without connecting.
     pub(crate) fn validate(&self) -> Result<(), WsError> {
-        let invalid = |detail: &str| Err(WsError::new(WsErrorKind::InvalidConfig).with_detail(detail));
+        let invalid =
+            |detail: &str| Err(WsError::new(WsErrorKind::InvalidConfig).with_detail(detail));
         // The real server crashes its worker on a missing client_id
         // (transcript seq 2056–2069 drops every socket), so never send one.
         if self.client_id.as_str().trim().is_empty() {
@@ -240,7 +241,10 @@ impl SocketConfig {
 impl fmt::Debug for SocketConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketConfig")
-            .field("base_url", &crate::redact::redact_access_token(&self.base_url))
+            .field(
+                "base_url",
+                &crate::redact::redact_access_token(&self.base_url),
+            )
             .field("client_id", &self.client_id)
             .field(
                 "access_token",
@@ -278,6 +282,15 @@ mod tests {
         let debug = format!("{config:?}");
         assert!(debug.contains("access_token: Some(<redacted>)"), "{debug}");
         assert!(!debug.contains("top.secret"), "{debug}");
+    }
+
+    #[test]
+    fn accepts_a_url_or_a_string() {
+        let url = url::Url::parse("https://h:8443/api/v1").unwrap();
+        let from_url = SocketConfig::new(&url, "c").redacted_url().unwrap();
+        let from_str = SocketConfig::new(url.as_str(), "c").redacted_url().unwrap();
+        assert_eq!(from_url, "wss://h:8443/?client_id=c");
+        assert_eq!(from_url, from_str);
     }
 
     #[test]

@@ -17,7 +17,9 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async_tls_with_config, Connector, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{
+    connect_async_tls_with_config, Connector, MaybeTlsStream, WebSocketStream,
+};
 use tracing::{debug, info, trace, warn};
 
 use crate::backoff;
@@ -116,15 +118,16 @@ impl Driver {
                     .max_reconnect_attempts
                     .is_some_and(|max| attempt > max)
                 {
-                    let last_error = last_error
-                        .unwrap_or_else(|| WsError::new(WsErrorKind::ConnectionLost));
-                    warn!(attempts = attempt - 1, error = %last_error, "websocket gave up reconnecting");
+                    let last_error =
+                        last_error.unwrap_or_else(|| WsError::new(WsErrorKind::ConnectionLost));
+                    warn!(attempts = attempt - 1, error = %last_error.report(), "websocket gave up reconnecting");
                     return Some(CloseReason::ReconnectAttemptsExhausted {
                         attempts: attempt - 1,
                         last_error,
                     });
                 }
-                self.set_state(ConnectionState::Reconnecting { attempt }).await;
+                self.set_state(ConnectionState::Reconnecting { attempt })
+                    .await;
                 let delay =
                     backoff::delay(attempt, self.config.backoff_base, self.config.backoff_max);
                 debug!(attempt, ?delay, "websocket reconnect backoff");
@@ -139,7 +142,7 @@ impl Driver {
             let ws = match self.dial().await {
                 Ok(Ok(ws)) => ws,
                 Ok(Err(err)) => {
-                    warn!(error = %err, attempt, "websocket connect failed");
+                    warn!(error = %err.report(), attempt, "websocket connect failed");
                     self.emit(Event::Error(err.clone())).await;
                     last_error = Some(err);
                     attempt = attempt.saturating_add(1);
@@ -151,7 +154,7 @@ impl Driver {
             match self.session(ws).await {
                 End::Stop(stop) => return stop_reason(stop),
                 End::Lost(err) => {
-                    warn!(error = %err, "websocket connection lost");
+                    warn!(error = %err.report(), "websocket connection lost");
                     self.emit(Event::Error(err.clone())).await;
                     last_error = Some(err);
                     attempt = 1;
@@ -279,10 +282,16 @@ impl Driver {
             Message::Binary(bytes) => Incoming::Binary(bytes.to_vec()),
             Message::Close(frame) => {
                 let detail = match frame {
-                    Some(frame) => format!("code {}, reason {:?}", u16::from(frame.code), frame.reason.as_str()),
+                    Some(frame) => format!(
+                        "code {}, reason {:?}",
+                        u16::from(frame.code),
+                        frame.reason.as_str()
+                    ),
                     None => "no close code".to_owned(),
                 };
-                return Err(End::Lost(WsError::new(WsErrorKind::ServerClosed).with_detail(detail)));
+                return Err(End::Lost(
+                    WsError::new(WsErrorKind::ServerClosed).with_detail(detail),
+                ));
             }
             // Protocol-level ping/pong is handled by tungstenite and does not
             // count as the Speckle heartbeat; it still proves liveness.
@@ -383,7 +392,7 @@ impl Driver {
     /// The requested close: deliver what is queued, then the close handshake.
     async fn close(&mut self, mut sink: WsSink, mut source: WsSource) -> End {
         if let Err(err) = self.flush_queue(&mut sink).await {
-            debug!(error = %err, "websocket flush before close failed");
+            debug!(error = %err.report(), "websocket flush before close failed");
         }
         let handshake = async {
             sink.send(close_frame()).await.ok()?;
@@ -391,7 +400,10 @@ impl Driver {
             while let Some(Ok(_)) = source.next().await {}
             Some(())
         };
-        if tokio::time::timeout(CLOSE_TIMEOUT, handshake).await.is_err() {
+        if tokio::time::timeout(CLOSE_TIMEOUT, handshake)
+            .await
+            .is_err()
+        {
             debug!("websocket close handshake timed out");
         }
         End::Stop(Stop::Close)
@@ -422,10 +434,8 @@ impl Driver {
     }
 
     async fn set_state(&mut self, state: ConnectionState) {
-        let previous = self.shared.state.send_replace(state);
-        if previous != state {
-            info!(?state, "websocket state");
-        }
+        self.shared.state.send_replace(state);
+        info!(?state, "websocket state");
         if state != ConnectionState::Closed {
             self.emit(Event::State(state)).await;
         }
@@ -444,7 +454,7 @@ impl Driver {
             let err = WsError::new(WsErrorKind::Discarded).with_detail(format!(
                 "{discarded} queued frames were not sent because the socket closed while disconnected"
             ));
-            warn!(error = %err, "websocket discarded frames");
+            warn!(error = %err.report(), "websocket discarded frames");
             self.emit(Event::Error(err)).await;
         }
         match reason {

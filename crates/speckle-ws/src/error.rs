@@ -151,6 +151,14 @@ impl WsError {
             .with_detail(format!("no frame received for {silent_for:?}"))
     }
 
+    /// `Display` plus the (scrubbed) source, for log lines.
+    pub(crate) fn report(&self) -> String {
+        match &self.source {
+            Some(source) => format!("{self}: {}", source.0),
+            None => self.to_string(),
+        }
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> WsErrorKind {
         self.kind

@@ -143,7 +143,11 @@ impl Envelope {
     /// The room the server routed a broadcast through: `stream-<streamId>` if
     /// `streamId` is present and non-blank, else `<resourceType>-<resourceId>`.
     pub fn room(&self) -> Option<String> {
-        if let Some(stream) = self.stream_id.as_ref().filter(|s| !s.as_str().trim().is_empty()) {
+        if let Some(stream) = self
+            .stream_id
+            .as_ref()
+            .filter(|s| !s.as_str().trim().is_empty())
+        {
             return Some(format!("stream-{stream}"));
         }
         match (&self.resource_type, &self.resource_id) {
@@ -376,7 +380,10 @@ mod tests {
 
     #[test]
     fn keeps_unrecognised_frames_raw() {
-        assert_eq!(Incoming::parse("not json"), Incoming::Text("not json".into()));
+        assert_eq!(
+            Incoming::parse("not json"),
+            Incoming::Text("not json".into())
+        );
         assert_eq!(
             Incoming::parse(r#"{"foo": 1}"#),
             Incoming::Json(json!({"foo": 1}))
@@ -398,7 +405,8 @@ mod tests {
 
     #[test]
     fn keeps_unknown_envelope_fields() {
-        let text = r#"{"eventName":"broadcast","senderId":"a","streamId":"s","args":{},"custom":[1]}"#;
+        let text =
+            r#"{"eventName":"broadcast","senderId":"a","streamId":"s","args":{},"custom":[1]}"#;
         let Incoming::Broadcast(b) = Incoming::parse(text) else {
             panic!("not a broadcast");
         };

@@ -35,9 +35,9 @@ pub use frame::{Outgoing, Room};
 pub use handle::SocketHandle;
 pub use incoming::{ClientIdReassigned, Envelope, Incoming, Notice, RoomJoined};
 pub use redact::redact_access_token;
-pub use socket::{EventStream, SpeckleSocket};
 /// Re-exported so that `SecretString` can be named without a direct
 /// dependency on `secrecy`.
 pub use secrecy::SecretString;
+pub use socket::{EventStream, SpeckleSocket};
 /// The id types used by this crate, from `speckle-types`.
 pub use speckle_types::{ClientId, StreamId};

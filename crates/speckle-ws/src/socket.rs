@@ -69,9 +69,8 @@ impl SpeckleSocket {
     /// - [`WsErrorKind::NoRuntime`] when called outside a tokio runtime.
     pub fn connect(config: SocketConfig) -> Result<Self, WsError> {
         config.validate()?;
-        let runtime = tokio::runtime::Handle::try_current().map_err(|err| {
-            WsError::new(WsErrorKind::NoRuntime).with_source(&err)
-        })?;
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|err| WsError::new(WsErrorKind::NoRuntime).with_source(&err))?;
         let shared = Arc::new(Shared::new(config.queue_capacity, config.client_id.clone()));
         let (events_tx, events_rx) = mpsc::channel(config.event_capacity);
         let (alive_tx, alive_rx) = mpsc::channel(1);
@@ -177,5 +176,46 @@ impl fmt::Debug for EventStream {
         f.debug_struct("EventStream")
             .field("ended", &self.ended)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The halves move freely between tasks; the handle is shared by clones.
+    #[test]
+    fn auto_traits() {
+        fn send<T: Send>() {}
+        fn send_sync_clone<T: Send + Sync + Clone>() {}
+        fn unpin<T: Unpin>() {}
+        send::<SpeckleSocket>();
+        send::<EventStream>();
+        unpin::<SpeckleSocket>();
+        unpin::<EventStream>();
+        send_sync_clone::<SocketHandle>();
+        send_sync_clone::<SocketConfig>();
+        send_sync_clone::<Event>();
+        send_sync_clone::<WsError>();
+    }
+
+    #[test]
+    fn connect_outside_a_runtime_is_an_error() {
+        let err = SpeckleSocket::connect(SocketConfig::new("http://127.0.0.1:1/api", "c"))
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(err.kind(), WsErrorKind::NoRuntime);
+    }
+
+    #[tokio::test]
+    async fn connect_rejects_bad_settings_before_spawning() {
+        let err = SpeckleSocket::connect(SocketConfig::new("ftp://h", "c"))
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(err.kind(), WsErrorKind::InvalidUrl);
+        let err = SpeckleSocket::connect(SocketConfig::new("http://h", ""))
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(err.kind(), WsErrorKind::InvalidConfig);
     }
 }

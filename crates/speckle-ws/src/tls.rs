@@ -18,13 +18,12 @@ pub(crate) fn rustls_connector() -> Result<Connector, WsError> {
     let roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    let config = ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|err| WsError::new(WsErrorKind::Connect).with_source(&err))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|err| WsError::new(WsErrorKind::Connect).with_source(&err))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
     Ok(Connector::Rustls(Arc::new(config)))
 }
 

@@ -97,8 +97,7 @@ pub(crate) fn ws_url(
     stream_id: Option<&StreamId>,
 ) -> Result<WsUrl, WsError> {
     let mut url = Url::parse(base.trim()).map_err(|err| {
-        WsError::new(WsErrorKind::InvalidUrl)
-            .with_detail(format!("cannot parse base URL: {err}"))
+        WsError::new(WsErrorKind::InvalidUrl).with_detail(format!("cannot parse base URL: {err}"))
     })?;
     let scheme = match url.scheme() {
         "http" | "ws" => "ws",
@@ -142,12 +141,14 @@ pub(crate) fn ws_url(
         query
     };
 
-    let mut shown = url.clone();
-    shown.set_query(Some(&query(token.as_ref().map(|_| REDACTED))));
-    url.set_query(Some(&query(token.as_deref())));
+    // Every value is already percent-encoded, so plain concatenation is
+    // exact; going through `Url::set_query` would also encode the `<…>` of
+    // the redacted twin.
+    url.set_query(None);
+    let origin = String::from(url);
     Ok(WsUrl {
-        secret: SecretString::from(String::from(url)),
-        shown: String::from(shown),
+        secret: SecretString::from(format!("{origin}?{}", query(token.as_deref()))),
+        shown: format!("{origin}?{}", query(token.as_ref().map(|_| REDACTED))),
     })
 }
 
@@ -175,7 +176,10 @@ mod tests {
         let cases = [
             ("http://127.0.0.1:3000/api", "ws://127.0.0.1:3000/"),
             ("http://127.0.0.1:3000/api/v1/", "ws://127.0.0.1:3000/"),
-            ("https://hestia.speckle.works/api", "wss://hestia.speckle.works/"),
+            (
+                "https://hestia.speckle.works/api",
+                "wss://hestia.speckle.works/",
+            ),
             ("https://host:8443", "wss://host:8443/"),
             ("ws://host/some/path#frag", "ws://host/"),
             ("wss://user:pw@host/", "wss://host/"),
@@ -190,8 +194,12 @@ mod tests {
 
     #[test]
     fn encodes_the_apitoken_with_its_prefix_and_redacts_the_display() {
-        let url = build("http://127.0.0.1:3000/api", Some("JWT abc.def-ghi_jk"), Some("KZEstGdMW"))
-            .unwrap();
+        let url = build(
+            "http://127.0.0.1:3000/api",
+            Some("JWT abc.def-ghi_jk"),
+            Some("KZEstGdMW"),
+        )
+        .unwrap();
         assert_eq!(
             url.expose_secret(),
             "ws://127.0.0.1:3000/?client_id=6b0c43a384c96928c7155350\
@@ -219,7 +227,10 @@ mod tests {
             Some(&StreamId::new("x=y")),
         )
         .unwrap();
-        assert_eq!(url.expose_secret(), "ws://h/?client_id=a%20b%26c&stream_id=x%3Dy");
+        assert_eq!(
+            url.expose_secret(),
+            "ws://h/?client_id=a%20b%26c&stream_id=x%3Dy"
+        );
     }
 
     #[test]
