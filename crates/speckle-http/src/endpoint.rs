@@ -164,6 +164,12 @@ pub trait Endpoint: Send + Sync {
     fn idempotent(&self) -> bool {
         Self::ROUTE.method != Method::Post
     }
+
+    /// Whether to gzip the body (`Content-Encoding: gzip`; the server inflates
+    /// it and applies its size limit to the inflated body).
+    fn gzip(&self) -> bool {
+        false
+    }
 }
 
 /// Serializes a request body to JSON bytes.

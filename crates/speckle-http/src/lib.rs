@@ -8,6 +8,7 @@
 //! - [`Client`]: server address, transport and session; [`Client::register`],
 //!   [`Client::login`] and [`Client::login_with_token`] fill the session.
 //! - [`query`]: a typed builder for the server's query strings.
+//! - [`bulk`]: fast, lossless push and pull of many objects.
 //!
 //! ```no_run
 //! use speckle_http::{execute, Client};
@@ -42,6 +43,7 @@
 
 mod auth;
 mod base_url;
+pub mod bulk;
 mod client;
 mod endpoint;
 pub mod endpoints;

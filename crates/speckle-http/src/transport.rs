@@ -27,6 +27,8 @@ pub struct HttpRequest {
     pub authorization: Option<SecretString>,
     /// The JSON body (sent with `Content-Type: application/json`).
     pub body: Option<Bytes>,
+    /// `Content-Encoding` of the body (`gzip` when compressed).
+    pub content_encoding: Option<&'static str>,
     /// Per-request timeout, overriding the transport's default.
     pub timeout: Option<Duration>,
 }
@@ -39,6 +41,7 @@ impl HttpRequest {
             url,
             authorization: None,
             body: None,
+            content_encoding: None,
             timeout: None,
         }
     }
@@ -54,6 +57,7 @@ impl fmt::Debug for HttpRequest {
                 &self.authorization.as_ref().map(|_| "<redacted>"),
             )
             .field("body_bytes", &self.body.as_ref().map(Bytes::len))
+            .field("content_encoding", &self.content_encoding)
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -169,6 +173,9 @@ impl Transport for ReqwestTransport {
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body);
+            if let Some(encoding) = request.content_encoding {
+                builder = builder.header(reqwest::header::CONTENT_ENCODING, encoding);
+            }
         }
         if let Some(timeout) = request.timeout {
             builder = builder.timeout(timeout);

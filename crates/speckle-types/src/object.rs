@@ -210,6 +210,12 @@ impl SpeckleObject {
             && self.hash.is_none()
     }
 
+    /// Sets the `_id`.
+    pub fn with_id(mut self, id: impl Into<ObjectId>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
     /// Sets a key of [`data`](Self::data) (a geometry field or user data).
     pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.data.insert(key.into(), value.into());

@@ -9,7 +9,10 @@ use speckle_http::endpoints::accounts::Register;
 use speckle_http::endpoints::server::{GetPlugins, GetServerInfo};
 use speckle_http::transport::Transport;
 use speckle_http::{execute, Client, RetryPolicy, ServerUrl};
-use speckle_types::{PluginManifest, ServerInfo, User, UserId};
+use speckle_types::{
+    ApiClient, ClientId, ClientRole, PluginManifest, ServerInfo, StreamId, User, UserId,
+};
+use speckle_ws::{SocketConfig, SpeckleSocket, WsError};
 
 use crate::resources::{Accounts, ApiClients, Comments, Objects, Projects, Streams};
 use crate::Error;
@@ -159,6 +162,79 @@ impl SpeckleClient {
     /// Objects.
     pub fn objects(&self) -> Objects<'_> {
         Objects::new(&self.http)
+    }
+
+    /// The websocket settings for a live connection to `stream_id`'s room as
+    /// `client_id`, authenticated with the user's **api token** (the only token
+    /// the server's websocket accepts; the Python client sends the session
+    /// token and is always anonymous). Adjust them (heartbeat, backoff, queue)
+    /// and connect with [`SpeckleSocket::connect`].
+    ///
+    /// Without an api token (not logged in) the socket is anonymous: it can
+    /// join public streams only.
+    pub fn websocket_config(
+        &self,
+        stream_id: impl Into<StreamId>,
+        client_id: impl Into<ClientId>,
+    ) -> SocketConfig {
+        let mut config = SocketConfig::new(self.http.server_url().root().as_str(), client_id)
+            .stream_id(stream_id);
+        if let Some(token) = self.http.apitoken() {
+            config = config.access_token(token);
+        }
+        config
+    }
+
+    /// Opens a live connection to `stream_id`'s room as `client_id` (the
+    /// Python client's `websockets(stream_id, client_id)`). The returned
+    /// socket is a `Stream` of events and hands out a cloneable sender; it
+    /// reconnects with backoff, re-joins its rooms and answers heartbeats.
+    ///
+    /// Must be called inside a tokio runtime.
+    ///
+    /// # Errors
+    /// When the configuration is unusable or no runtime is running.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use futures_util::StreamExt;
+    /// let mut socket = client.websockets("60uCme_s0", "my-client-id")?;
+    /// socket.handle().broadcast_to_stream("60uCme_s0", serde_json::json!({"eventType": "update-global"}))?;
+    /// while let Some(event) = socket.next().await {
+    ///     println!("{event:?}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn websockets(
+        &self,
+        stream_id: impl Into<StreamId>,
+        client_id: impl Into<ClientId>,
+    ) -> Result<SpeckleSocket, WsError> {
+        SpeckleSocket::connect(self.websocket_config(stream_id, client_id))
+    }
+
+    /// Registers an api client for `stream_id` (`POST /clients`, as the Python
+    /// client does when no client id is given) and opens a live connection
+    /// with its id. Anonymous callers get a temporary `temp-…` id.
+    ///
+    /// # Errors
+    /// The `POST /clients` error, or a websocket configuration error.
+    pub async fn websockets_with_new_client(
+        &self,
+        stream_id: impl Into<StreamId>,
+        role: ClientRole,
+    ) -> Result<SpeckleSocket, Box<dyn std::error::Error + Send + Sync>> {
+        let stream_id = stream_id.into();
+        let registration = ApiClient {
+            stream_id: Some(stream_id.clone()),
+            role: Some(role),
+            ..ApiClient::default()
+        };
+        let client = self.api_clients().create(registration).await?;
+        let id = client
+            .id
+            .ok_or_else(|| speckle_http::missing("resource._id"))?;
+        Ok(self.websockets(stream_id, id)?)
     }
 }
 

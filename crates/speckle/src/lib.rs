@@ -52,7 +52,9 @@
 //! - [`http`] (`speckle-http`): one [`Endpoint`](http::Endpoint) type per
 //!   server route and [`execute`](http::execute), for full control
 //!   (`speckle::http::execute(client.http(), &endpoint)`).
-//! - [`SpeckleClient`]: the convenient API over both.
+//! - [`ws`] (`speckle-ws`): live stream websockets
+//!   ([`SpeckleClient::websockets`]).
+//! - [`SpeckleClient`]: the convenient API over all of them.
 //!
 //! ## Features
 //!
@@ -74,7 +76,12 @@ pub mod resources;
 pub use client::{SpeckleClient, SpeckleClientBuilder};
 pub use speckle_http as http;
 pub use speckle_types as types;
+pub use speckle_ws as ws;
 
+#[doc(inline)]
+pub use speckle_http::bulk::{
+    ObjectCache, Progress, ProgressFn, PullOptions, Pulled, PushOptions, PushOutcome,
+};
 #[doc(inline)]
 pub use speckle_http::endpoints::accounts::{AdminUserUpdate, ProfileUpdate, Register};
 #[doc(inline)]

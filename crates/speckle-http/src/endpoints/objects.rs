@@ -26,25 +26,52 @@ use crate::Error;
 #[derive(Debug, Clone)]
 #[must_use = "endpoints do nothing until executed"]
 pub struct CreateObjects {
-    objects: Vec<SpeckleObject>,
+    body: ObjectsBody,
+    gzip: bool,
+}
+
+#[derive(Debug, Clone)]
+enum ObjectsBody {
+    Objects(Vec<SpeckleObject>),
+    /// A JSON array already serialized by the bulk uploader, and its length.
+    Prepared(bytes::Bytes, usize),
 }
 
 impl CreateObjects {
     /// The request.
     pub fn new(objects: impl IntoIterator<Item = SpeckleObject>) -> Self {
         Self {
-            objects: objects.into_iter().collect(),
+            body: ObjectsBody::Objects(objects.into_iter().collect()),
+            gzip: false,
         }
+    }
+
+    /// A request whose body is a JSON array of `count` objects serialized
+    /// beforehand (by [`crate::bulk`], which checks them). Sent as is.
+    pub fn prepared(json_array: bytes::Bytes, count: usize) -> Self {
+        Self {
+            body: ObjectsBody::Prepared(json_array, count),
+            gzip: false,
+        }
+    }
+
+    /// Gzip the body (the server inflates it).
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
     }
 
     /// How many objects the request carries.
     pub fn len(&self) -> usize {
-        self.objects.len()
+        match &self.body {
+            ObjectsBody::Objects(objects) => objects.len(),
+            ObjectsBody::Prepared(_, count) => *count,
+        }
     }
 
     /// Whether the request carries no object.
     pub fn is_empty(&self) -> bool {
-        self.objects.is_empty()
+        self.len() == 0
     }
 }
 
@@ -55,14 +82,17 @@ impl Endpoint for CreateObjects {
         Cow::Borrowed("objects")
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
-        check_placeholders(Some(&self.objects))?;
-        if let Some(index) = self.objects.iter().position(|o| o.kind.is_none()) {
+        let objects = match &self.body {
+            ObjectsBody::Prepared(json, _) => return Ok(Some(json.to_vec())),
+            ObjectsBody::Objects(objects) => objects,
+        };
+        check_placeholders(Some(objects))?;
+        if let Some(index) = objects.iter().position(|o| o.kind.is_none()) {
             return Err(Error::invalid_input(format!(
                 "object {index} has no `type`, which the server requires"
             )));
         }
-        let body: Vec<Cow<'_, SpeckleObject>> = self
-            .objects
+        let body: Vec<Cow<'_, SpeckleObject>> = objects
             .iter()
             .map(|o| {
                 if o.id.is_some() && !o.is_placeholder() {
@@ -79,6 +109,9 @@ impl Endpoint for CreateObjects {
     /// Objects are content-addressed: sending them twice stores them once.
     fn idempotent(&self) -> bool {
         true
+    }
+    fn gzip(&self) -> bool {
+        self.gzip
     }
 }
 

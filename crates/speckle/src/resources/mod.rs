@@ -11,7 +11,7 @@ mod streams;
 pub use accounts::Accounts;
 pub use api_clients::ApiClients;
 pub use comments::Comments;
-pub use objects::{Objects, UploadLimits};
+pub use objects::Objects;
 pub use projects::Projects;
 pub use streams::Streams;
 

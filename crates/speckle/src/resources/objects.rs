@@ -1,38 +1,17 @@
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 use serde_json::{Map, Value};
+use speckle_http::bulk::{self, PullOptions, Pulled, PushOptions, PushOutcome};
 use speckle_http::endpoints::objects::{
-    CreateObjects, DeleteObject, DeriveObjects, GetBulkObjects, GetObject, UpdateObject,
-    UpdateObjectProperties,
+    DeleteObject, DeriveObjects, GetObject, UpdateObject, UpdateObjectProperties,
 };
 use speckle_http::query::Query;
-use speckle_http::{execute, Client, EnvelopeExt, ErrorKind};
-use speckle_types::{Comment, ObjectId, ResourceType, SpeckleObject};
+use speckle_http::{execute, Client, EnvelopeExt};
+use speckle_types::{
+    Comment, ObjectId, ObjectType, ResourceType, SpeckleObject, NO_PERMISSION_TEXT,
+};
 
 use super::{comment_on, comments_of};
 use crate::Error;
-
-/// How [`Objects::create`] splits uploads. The real server's cost per request
-/// grows faster than linearly with the objects in it, so requests are capped
-/// by count as well as by bytes (defaults near the measured optimum: a few
-/// hundred objects, well under the 10 MB body limit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UploadLimits {
-    /// Most objects per request (default 250).
-    pub max_objects: usize,
-    /// Most JSON bytes per request (default 2 MB).
-    pub max_bytes: usize,
-}
-
-impl Default for UploadLimits {
-    fn default() -> Self {
-        Self {
-            max_objects: 250,
-            max_bytes: 2_000_000,
-        }
-    }
-}
-
-/// Ids per getbulk request: the real server is fastest around 100.
-const GETBULK_CHUNK: usize = 100;
 
 /// `client.objects()`: storing and reading Speckle objects.
 #[derive(Debug, Clone, Copy)]
@@ -46,74 +25,91 @@ impl<'a> Objects<'a> {
     }
 
     /// `POST /objects`: stores objects and returns one placeholder per object,
-    /// in input order. Large inputs are sent in several requests (see
-    /// [`UploadLimits`]), so no body exceeds the server's limit.
+    /// in input order. Uses the bulk uploader with its defaults (requests
+    /// packed by bytes and count, several in flight, identical objects sent
+    /// once, 413s split), so any number of objects can be given.
     ///
     /// # Errors
-    /// The first failing request's error (earlier batches stay stored: objects
-    /// are content-addressed, so sending them again is harmless). An object
-    /// whose JSON alone exceeds the byte limit is an input error naming it.
+    /// A failed request, or an object that could not be stored (no `type`, too
+    /// large alone): none is silently left out. Use [`push`](Self::push) to get
+    /// per-object failures instead.
     pub async fn create(
         &self,
-        objects: impl IntoIterator<Item = SpeckleObject>,
+        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
     ) -> Result<Vec<SpeckleObject>, Error> {
-        self.create_with_limits(objects, UploadLimits::default())
-            .await
+        self.push(objects).await?.placeholders()
     }
 
-    /// [`create`](Self::create) with explicit batch limits.
+    /// Pushes objects (see [`speckle_http::bulk`]) with default options and
+    /// returns the id of each, in input order, with per-object failures.
     ///
     /// # Errors
-    /// See [`create`](Self::create).
-    pub async fn create_with_limits(
+    /// A request that failed after retries.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
+    /// use speckle::{Point, SpeckleObject};
+    /// let model = (0..100_000).map(|i| SpeckleObject::from(Point::new(i as f64, 0.0, 0.0)));
+    /// let outcome = client.objects().push(model).await?;
+    /// println!("{} uploaded, {} failed", outcome.stats.uploaded, outcome.failures.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn push(
         &self,
-        objects: impl IntoIterator<Item = SpeckleObject>,
-        limits: UploadLimits,
-    ) -> Result<Vec<SpeckleObject>, Error> {
-        let mut placeholders = Vec::new();
-        let mut batch: Vec<SpeckleObject> = Vec::new();
-        let mut batch_bytes = 0usize;
-        for (index, object) in objects.into_iter().enumerate() {
-            let size = serde_json::to_vec(&object)
-                .map_err(|e| Error::new(ErrorKind::InvalidInput(format!("object {index}: {e}"))))?
-                .len()
-                + 1;
-            if size > limits.max_bytes {
-                return Err(Error::new(ErrorKind::InvalidInput(format!(
-                    "object {index} is {size} bytes of JSON, over the {} byte request limit",
-                    limits.max_bytes
-                ))));
-            }
-            if !batch.is_empty()
-                && (batch.len() >= limits.max_objects.max(1)
-                    || batch_bytes + size > limits.max_bytes)
-            {
-                placeholders.extend(self.send_batch(std::mem::take(&mut batch)).await?);
-                batch_bytes = 0;
-            }
-            batch_bytes += size;
-            batch.push(object);
-        }
-        if !batch.is_empty() {
-            placeholders.extend(self.send_batch(batch).await?);
-        }
-        Ok(placeholders)
+        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+    ) -> Result<PushOutcome, Error> {
+        bulk::push(self.http, objects, &PushOptions::default()).await
     }
 
-    async fn send_batch(&self, batch: Vec<SpeckleObject>) -> Result<Vec<SpeckleObject>, Error> {
-        let sent = batch.len();
-        let placeholders = execute(self.http, &CreateObjects::new(batch))
-            .await?
-            .into_resources()?;
-        if placeholders.len() != sent {
-            // The connectors map placeholders back by position; a short answer
-            // would silently attach ids to the wrong objects.
-            return Err(speckle_http::missing(&format!(
-                "resources: {sent} objects sent, {} placeholders returned",
-                placeholders.len()
-            )));
-        }
-        Ok(placeholders)
+    /// [`push`](Self::push) with options (batch sizes, concurrency, gzip, a
+    /// local cache, progress).
+    ///
+    /// # Errors
+    /// A request that failed after retries.
+    pub async fn push_with(
+        &self,
+        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+        options: &PushOptions,
+    ) -> Result<PushOutcome, Error> {
+        bulk::push(self.http, objects, options).await
+    }
+
+    /// Pushes objects from an async `Stream`, holding only the requests in
+    /// flight in memory.
+    ///
+    /// # Errors
+    /// A request that failed after retries.
+    pub async fn push_stream<S>(
+        &self,
+        objects: S,
+        options: &PushOptions,
+    ) -> Result<PushOutcome, Error>
+    where
+        S: Stream<Item = SpeckleObject> + Unpin + Send,
+    {
+        bulk::push_stream(self.http, objects, options).await
+    }
+
+    /// Pulls objects by id as a `Stream`, in order, several getbulk requests in
+    /// flight; unreadable ids are [`Pulled::Unavailable`].
+    pub fn pull<I: Into<ObjectId>>(
+        &self,
+        ids: impl IntoIterator<Item = I>,
+    ) -> BoxStream<'a, Result<Pulled, Error>> {
+        self.pull_with(ids, PullOptions::default())
+    }
+
+    /// [`pull`](Self::pull) with options (chunk size, concurrency, fields/omit, progress).
+    pub fn pull_with<I: Into<ObjectId>>(
+        &self,
+        ids: impl IntoIterator<Item = I>,
+        options: PullOptions,
+    ) -> BoxStream<'a, Result<Pulled, Error>> {
+        bulk::pull(
+            self.http,
+            ids.into_iter().map(Into::into).collect(),
+            options,
+        )
     }
 
     /// `GET /objects/:id`.
@@ -139,8 +135,9 @@ impl<'a> Objects<'a> {
     }
 
     /// `POST /objects/getbulk`: one object per id, in order. Ids that are
-    /// missing or unreadable come back as stubs
-    /// ([`SpeckleObject::is_no_permission_stub`]). Sent in chunks of 100 ids.
+    /// missing or unreadable come back as the server's stubs
+    /// ([`SpeckleObject::is_no_permission_stub`]), like the Python client;
+    /// [`pull`](Self::pull) types them instead. Fetched in chunks, several in flight.
     ///
     /// # Errors
     /// 404 for a malformed id.
@@ -160,19 +157,20 @@ impl<'a> Objects<'a> {
         ids: impl IntoIterator<Item = I>,
         query: Query,
     ) -> Result<Vec<SpeckleObject>, Error> {
-        let ids: Vec<ObjectId> = ids.into_iter().map(Into::into).collect();
-        let mut objects = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(GETBULK_CHUNK) {
-            let endpoint = GetBulkObjects::new(chunk.iter().cloned()).with_query(query.clone());
-            let got = execute(self.http, &endpoint).await?.into_resources()?;
-            if got.len() != chunk.len() {
-                return Err(speckle_http::missing(&format!(
-                    "resources: {} ids asked, {} objects returned",
-                    chunk.len(),
-                    got.len()
-                )));
-            }
-            objects.extend(got);
+        let options = PullOptions {
+            query,
+            ..PullOptions::default()
+        };
+        let mut stream = self.pull_with(ids, options);
+        let mut objects = Vec::new();
+        while let Some(entry) = stream.next().await {
+            objects.push(match entry? {
+                Pulled::Object(object) => object,
+                Pulled::Unavailable(id) => SpeckleObject::new(ObjectType::String)
+                    .with_id(id)
+                    .with("value", NO_PERMISSION_TEXT),
+                _ => continue,
+            });
         }
         Ok(objects)
     }

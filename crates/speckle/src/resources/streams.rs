@@ -1,3 +1,5 @@
+use futures_util::stream::BoxStream;
+use speckle_http::bulk::{self, PullOptions, Pulled, PushOptions, PushOutcome};
 use speckle_http::endpoints::streams::{
     ApplyStreamDelta, CloneStream, CreateStream, DeleteStream, DiffStreams, GetStream,
     GetStreamDelta, ListAllStreams, ListStreamClients, ListStreamObjects, ListStreams,
@@ -121,6 +123,59 @@ impl<'a> Streams<'a> {
             }
         }
         Ok(result)
+    }
+
+    /// Pushes objects ([`Objects::push`](super::Objects::push)) and then sets
+    /// the stream's objects to their placeholders, in order, the way the
+    /// connectors do. The stream is left untouched if any object could not be
+    /// stored.
+    ///
+    /// # Errors
+    /// A failed request, or the first object that could not be stored.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
+    /// use speckle::{Point, SpeckleObject};
+    /// let model = (0..10_000).map(|i| SpeckleObject::from(Point::new(i as f64, 0.0, 0.0)));
+    /// let outcome = client.streams().push_objects("60uCme_s0", model, &Default::default()).await?;
+    /// println!("{:?}", outcome.stats);
+    /// # Ok(()) }
+    /// ```
+    pub async fn push_objects(
+        &self,
+        id: impl Into<StreamId>,
+        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+        options: &PushOptions,
+    ) -> Result<PushOutcome, Error> {
+        let outcome = bulk::push(self.http, objects, options).await?;
+        let placeholders = outcome.placeholders()?;
+        let patch = Stream {
+            objects: Some(placeholders),
+            ..Stream::default()
+        };
+        execute(self.http, &UpdateStream::new(id, patch)).await?;
+        Ok(outcome)
+    }
+
+    /// Pulls the stream's objects, in stream order, as a `Stream` (reads the
+    /// stream's placeholders, then getbulk in chunks, several in flight).
+    ///
+    /// # Errors
+    /// When the stream cannot be read; request failures later end the stream
+    /// with their error.
+    pub async fn pull_objects(
+        &self,
+        id: impl Into<StreamId>,
+        options: PullOptions,
+    ) -> Result<BoxStream<'a, Result<Pulled, Error>>, Error> {
+        let stream = self.get_with(id, Query::new().fields(["objects"])).await?;
+        let ids = stream
+            .objects
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|o| o.id)
+            .collect();
+        Ok(bulk::pull(self.http, ids, options))
     }
 
     /// `DELETE /streams/:id` (owner or admin): deletes the stream and its

@@ -1,0 +1,23 @@
+//! Moving many objects: [`push`] and [`pull`].
+//!
+//! - **Push** hashes every object client-side (so identical objects are sent
+//!   once and the server's dedup works), packs requests by bytes *and* by
+//!   object count, keeps several in flight, splits a request the server
+//!   rejects as too large, reports objects that alone are too large instead of
+//!   dropping them, and can skip what a local [`ObjectCache`] says the server
+//!   already has. Memory holds the requests in flight, not the model.
+//! - **Pull** fetches with getbulk in chunks, several in flight, and yields
+//!   objects in request order as a `Stream`; the server's "no permission"
+//!   stubs are [`Pulled::Unavailable`], never mixed into the data.
+
+mod cache;
+mod prepare;
+mod progress;
+mod pull;
+mod push;
+
+pub use cache::ObjectCache;
+pub use prepare::content_hash;
+pub use progress::{Progress, ProgressFn};
+pub use pull::{pull, PullOptions, Pulled};
+pub use push::{push, push_stream, PushFailure, PushOptions, PushOutcome, PushStats};

@@ -1,0 +1,179 @@
+//! Turning an object into the bytes of one array element: content hash set,
+//! client-side `_id` dropped, serialized once.
+
+use speckle_types::SpeckleObject;
+use twox_hash::XxHash3_128;
+
+use crate::{Error, ErrorKind};
+
+/// A 128-bit content hash.
+pub type HashKey = [u8; 16];
+
+/// An object ready to be packed into a batch.
+#[derive(Debug)]
+pub(crate) enum Prepared {
+    /// A new object: its hash and its JSON (with `"hash"` inside).
+    Object {
+        key: HashKey,
+        hash: String,
+        json: Vec<u8>,
+    },
+    /// A placeholder: nothing to upload, its `_id` is the result.
+    Placeholder(speckle_types::ObjectId),
+}
+
+/// The content hash the SDK gives objects that have none: XXH3-128 of the
+/// object's JSON without `_id` and `hash`, as 32 hex digits.
+///
+/// The server treats `hash` as an opaque deduplication key (fact sheet §8),
+/// so any deterministic content hash works; the JSON of a model is stable
+/// because unknown keys live in sorted maps. Identical objects get identical
+/// hashes, so they are sent once and deduplicated by the server across pushes.
+///
+/// ```
+/// use speckle_http::bulk::content_hash;
+/// use speckle_types::{Point, SpeckleObject};
+/// let a = SpeckleObject::from(Point::new(1.0, 2.0, 3.0));
+/// let mut b = a.clone();
+/// b.id = Some("whatever".into());
+/// assert_eq!(content_hash(&a).unwrap(), content_hash(&b).unwrap());
+/// assert_eq!(content_hash(&a).unwrap().len(), 32);
+/// ```
+///
+/// # Errors
+/// When the object cannot be serialized.
+pub fn content_hash(object: &SpeckleObject) -> Result<String, Error> {
+    let mut bare = object.clone();
+    bare.id = None;
+    bare.hash = None;
+    let json = serde_json::to_vec(&bare).map_err(encode_error)?;
+    Ok(hex(&key_of(&json)))
+}
+
+fn key_of(json: &[u8]) -> HashKey {
+    XxHash3_128::oneshot(json).to_be_bytes()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        for nibble in [byte >> 4, byte & 0x0f] {
+            // A nibble is always a valid hex digit.
+            out.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+        }
+    }
+    out
+}
+
+/// The key of an existing hash string (any text: the caller's own hashes are
+/// kept as they are, and keyed by their own bytes).
+pub(crate) fn key_of_hash(hash: &str) -> HashKey {
+    key_of(hash.as_bytes())
+}
+
+fn encode_error(e: serde_json::Error) -> Error {
+    Error::new(ErrorKind::Encode).with_source(e)
+}
+
+/// Prepares one object. Serializes it once: without `_id` (the server would
+/// neither store nor validate a new object carrying one) and, when it has no
+/// hash, hashes those bytes and splices `"hash":"…"` in front.
+pub(crate) fn prepare(mut object: SpeckleObject) -> Result<Prepared, Error> {
+    if object.is_placeholder() {
+        return match object.id {
+            Some(id) => Ok(Prepared::Placeholder(id)),
+            None => Err(Error::invalid_input("a placeholder without `_id`")),
+        };
+    }
+    if object.kind.is_none() {
+        return Err(Error::invalid_input(
+            "an object without `type`, which the server requires",
+        ));
+    }
+    object.id = None;
+    match object.hash.take() {
+        Some(hash) => {
+            object.hash = Some(hash.clone());
+            let json = serde_json::to_vec(&object).map_err(encode_error)?;
+            Ok(Prepared::Object {
+                key: key_of_hash(&hash),
+                hash,
+                json,
+            })
+        }
+        None => {
+            let bare = serde_json::to_vec(&object).map_err(encode_error)?;
+            let content = key_of(&bare);
+            let hash = hex(&content);
+            let json = splice_hash(&bare, &hash);
+            Ok(Prepared::Object {
+                key: key_of_hash(&hash),
+                hash,
+                json,
+            })
+        }
+    }
+}
+
+/// `{"a":1}` + `h` → `{"hash":"h","a":1}`. The object has no `hash` key (it
+/// was taken out before serializing) and always has `type`, so it is never `{}`.
+fn splice_hash(json: &[u8], hash: &str) -> Vec<u8> {
+    let rest = json.get(1..).unwrap_or_default();
+    let mut out = Vec::with_capacity(json.len() + hash.len() + 10);
+    out.extend_from_slice(b"{\"hash\":\"");
+    out.extend_from_slice(hash.as_bytes());
+    out.extend_from_slice(b"\"");
+    if rest != b"}" {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use speckle_types::{ObjectType, Point};
+
+    #[test]
+    fn prepared_json_is_the_object_with_its_hash() {
+        let object = SpeckleObject::from(Point::new(1.0, 2.0, 3.0)).with("note", "x");
+        let Prepared::Object { hash, json, .. } = prepare(object.clone()).unwrap() else {
+            panic!()
+        };
+        let mut expected = object;
+        expected.hash = Some(hash.clone());
+        let sent: SpeckleObject = serde_json::from_slice(&json).unwrap();
+        assert_eq!(sent, expected);
+        assert_eq!(hash, content_hash(&expected).unwrap());
+    }
+
+    #[test]
+    fn existing_hashes_and_ids() {
+        let mut object = SpeckleObject::new(ObjectType::Point);
+        object.hash = Some("mine".into());
+        object.id = Some("client-side".into());
+        let Prepared::Object { hash, json, .. } = prepare(object).unwrap() else {
+            panic!()
+        };
+        assert_eq!(hash, "mine");
+        assert_eq!(
+            std::str::from_utf8(&json).unwrap(),
+            r#"{"type":"Point","hash":"mine"}"#
+        );
+        assert!(matches!(
+            prepare(SpeckleObject::placeholder("p")).unwrap(),
+            Prepared::Placeholder(_)
+        ));
+        assert!(prepare(SpeckleObject::default()).is_err());
+    }
+
+    #[test]
+    fn splice_handles_minimal_objects() {
+        assert_eq!(
+            splice_hash(br#"{"type":"Null"}"#, "h"),
+            br#"{"hash":"h","type":"Null"}"#.to_vec()
+        );
+        assert_eq!(splice_hash(b"{}", "h"), br#"{"hash":"h"}"#.to_vec());
+    }
+}

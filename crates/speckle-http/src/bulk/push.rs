@@ -1,0 +1,454 @@
+//! Pushing objects: hashed, deduplicated, packed by bytes and by count,
+//! several requests in flight, split on 413, results in input order.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{self, Stream, StreamExt};
+use speckle_types::{ObjectId, SpeckleObject};
+
+use super::cache::ObjectCache;
+use super::prepare::{prepare, HashKey, Prepared};
+use super::progress::{Progress, ProgressFn};
+use crate::endpoints::objects::CreateObjects;
+use crate::{execute, missing, Client, EnvelopeExt, Error};
+
+/// How a push is packed and sent.
+///
+/// The defaults follow measurements of the real server (fact sheet,
+/// `real-server-performance.md`): its cost per request grows faster than
+/// linearly with the objects in it, so requests are capped at a few hundred
+/// objects as well as by bytes, with a few in flight.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PushOptions {
+    /// Most objects per request (default 250).
+    pub max_batch_objects: usize,
+    /// Most JSON bytes per request (default 2 MB, well under the server's 10 MB).
+    pub max_batch_bytes: usize,
+    /// Requests in flight (default 4).
+    pub concurrency: usize,
+    /// Gzip request bodies (default off: the server inflates them, but on a
+    /// fast network compression costs more than it saves).
+    pub gzip: bool,
+    /// Skip objects this cache says the server has; record what is uploaded.
+    pub cache: Option<Arc<ObjectCache>>,
+    /// Called after every finished request.
+    pub progress: Option<ProgressFn>,
+    /// The number of objects, when the caller knows it (for progress).
+    pub total: Option<u64>,
+}
+
+impl Default for PushOptions {
+    fn default() -> Self {
+        Self {
+            max_batch_objects: 250,
+            max_batch_bytes: 2_000_000,
+            concurrency: 4,
+            gzip: false,
+            cache: None,
+            progress: None,
+            total: None,
+        }
+    }
+}
+
+/// An object that could not be stored; the push went on without it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct PushFailure {
+    /// Its position in the input.
+    pub index: usize,
+    /// Its hash, when it got that far.
+    pub hash: Option<String>,
+    /// Why: an input error (no `type`…), or the server's 413 for an object
+    /// that alone exceeds the server's body limit.
+    pub error: Error,
+}
+
+/// Counters of a push.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PushStats {
+    /// Objects in the input.
+    pub objects: u64,
+    /// Objects sent to the server.
+    pub uploaded: u64,
+    /// Objects identical to an earlier one of the same push (sent once).
+    pub deduplicated: u64,
+    /// Objects the cache knew (not sent).
+    pub cached: u64,
+    /// Placeholders in the input (not sent).
+    pub placeholders: u64,
+    /// Requests made (including 413 splits).
+    pub requests: u64,
+    /// Request body bytes sent (before gzip).
+    pub bytes: u64,
+}
+
+/// The result of a push: one id per input object, in input order.
+#[derive(Debug, Default)]
+pub struct PushOutcome {
+    /// The stored id of each input object; `None` for failed ones.
+    pub ids: Vec<Option<ObjectId>>,
+    /// The objects that could not be stored.
+    pub failures: Vec<PushFailure>,
+    /// Counters.
+    pub stats: PushStats,
+}
+
+impl PushOutcome {
+    /// The placeholders to put in a stream, in input order.
+    ///
+    /// # Errors
+    /// The first failure, when any object could not be stored: a stream must
+    /// not silently miss objects.
+    pub fn placeholders(&self) -> Result<Vec<SpeckleObject>, Error> {
+        if let Some(failure) = self.failures.first() {
+            return Err(Error::invalid_input(format!(
+                "{} object(s) could not be stored; the first, at index {}: {}",
+                self.failures.len(),
+                failure.index,
+                failure.error
+            )));
+        }
+        self.ids
+            .iter()
+            .map(|id| {
+                id.clone()
+                    .map(SpeckleObject::placeholder)
+                    .ok_or_else(|| missing("resources"))
+            })
+            .collect()
+    }
+}
+
+/// One object waiting in a batch.
+struct Pending {
+    index: u32,
+    hash: String,
+    json: Vec<u8>,
+}
+
+/// What the packing stage hands to the sending stage.
+enum Work {
+    Batch(Vec<Pending>),
+    Resolved(u32, ObjectId, Source),
+    Duplicate(u32, u32),
+    Failed(u32, Option<String>, Error),
+}
+
+#[derive(Clone, Copy)]
+enum Source {
+    Placeholder,
+    Cache,
+}
+
+/// What a finished piece of work produced.
+#[derive(Default)]
+struct Done {
+    resolved: Vec<(u32, ObjectId)>,
+    failures: Vec<PushFailure>,
+    duplicates: Vec<(u32, u32)>,
+    requests: u64,
+    bytes: u64,
+    uploaded: u64,
+    cached: u64,
+    placeholders: u64,
+}
+
+/// Packs the input into batches, lazily: only what the sending stage asks
+/// for is read, so memory holds the batches in flight, not the model.
+struct Packer<S> {
+    input: S,
+    next_index: u32,
+    seen: HashMap<HashKey, u32>,
+    batch: Vec<Pending>,
+    batch_bytes: usize,
+    ready: VecDeque<Work>,
+    cache: Option<Arc<ObjectCache>>,
+    max_objects: usize,
+    max_bytes: usize,
+    exhausted: bool,
+}
+
+impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            self.ready
+                .push_back(Work::Batch(std::mem::take(&mut self.batch)));
+            self.batch_bytes = 0;
+        }
+    }
+
+    fn accept(&mut self, object: SpeckleObject) {
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        match prepare(object) {
+            Err(error) => self.ready.push_back(Work::Failed(index, None, error)),
+            Ok(Prepared::Placeholder(id)) => {
+                self.ready
+                    .push_back(Work::Resolved(index, id, Source::Placeholder))
+            }
+            Ok(Prepared::Object { key, hash, json }) => {
+                if let Some(first) = self.seen.get(&key) {
+                    self.ready.push_back(Work::Duplicate(index, *first));
+                    return;
+                }
+                self.seen.insert(key, index);
+                if let Some(id) = self.cache.as_ref().and_then(|c| c.lookup(&key)) {
+                    self.ready
+                        .push_back(Work::Resolved(index, id, Source::Cache));
+                    return;
+                }
+                let size = json.len() + 1;
+                if !self.batch.is_empty()
+                    && (self.batch.len() >= self.max_objects
+                        || self.batch_bytes + size > self.max_bytes)
+                {
+                    self.flush();
+                }
+                self.batch_bytes += size;
+                self.batch.push(Pending { index, hash, json });
+                if self.batch.len() >= self.max_objects || self.batch_bytes >= self.max_bytes {
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    async fn next_work(&mut self) -> Option<Work> {
+        loop {
+            if let Some(work) = self.ready.pop_front() {
+                return Some(work);
+            }
+            if self.exhausted {
+                return None;
+            }
+            match self.input.next().await {
+                Some(object) => self.accept(object),
+                None => {
+                    self.exhausted = true;
+                    self.flush();
+                }
+            }
+        }
+    }
+}
+
+/// Pushes objects from a `Stream` (see [`PushOptions`]). Identical objects are
+/// sent once; objects without a hash get one ([`content_hash`](super::content_hash));
+/// a 413 splits the request in halves down to single objects, and an object
+/// that alone is too large is reported in [`PushOutcome::failures`], never
+/// dropped silently.
+///
+/// # Errors
+/// A request that failed for another reason (after the client's retries):
+/// objects of requests that succeeded before stay stored, and pushing again
+/// is safe since objects are content-addressed.
+pub async fn push_stream<S>(
+    client: &Client,
+    objects: S,
+    options: &PushOptions,
+) -> Result<PushOutcome, Error>
+where
+    S: Stream<Item = SpeckleObject> + Unpin + Send,
+{
+    let packer = Packer {
+        input: objects,
+        next_index: 0,
+        seen: HashMap::new(),
+        batch: Vec::new(),
+        batch_bytes: 0,
+        ready: VecDeque::new(),
+        cache: options.cache.clone(),
+        max_objects: options.max_batch_objects.max(1),
+        max_bytes: options.max_batch_bytes.max(1),
+        exhausted: false,
+    };
+    let work = stream::unfold(packer, |mut packer| async move {
+        let work = packer.next_work().await?;
+        Some((work, packer))
+    });
+    let results = work
+        .map(|work| run(client, work, options))
+        .buffer_unordered(options.concurrency.max(1));
+    let mut results = std::pin::pin!(results);
+
+    let mut outcome = PushOutcome::default();
+    let mut duplicates = Vec::new();
+    let mut progress = Progress {
+        objects_total: options.total,
+        ..Progress::default()
+    };
+    while let Some(done) = results.next().await {
+        let done = done?;
+        let handled = done.resolved.len() + done.failures.len() + done.duplicates.len();
+        for (index, id) in done.resolved {
+            set(&mut outcome.ids, index, Some(id));
+        }
+        for failure in done.failures {
+            set(&mut outcome.ids, failure.index as u32, None);
+            outcome.failures.push(failure);
+        }
+        duplicates.extend(done.duplicates);
+        let stats = &mut outcome.stats;
+        stats.requests += done.requests;
+        stats.bytes += done.bytes;
+        stats.uploaded += done.uploaded;
+        stats.cached += done.cached;
+        stats.placeholders += done.placeholders;
+        progress.objects_done += handled as u64;
+        progress.bytes_done += done.bytes;
+        progress.requests_done += done.requests;
+        if let Some(report) = &options.progress {
+            report.report(progress);
+        }
+    }
+    for (index, first) in duplicates {
+        let id = outcome.ids.get(first as usize).cloned().flatten();
+        if id.is_none() {
+            outcome.failures.push(PushFailure {
+                index: index as usize,
+                hash: None,
+                error: Error::invalid_input(format!(
+                    "identical to object {first}, which could not be stored"
+                )),
+            });
+        }
+        set(&mut outcome.ids, index, id);
+        outcome.stats.deduplicated += 1;
+    }
+    outcome.failures.sort_by_key(|f| f.index);
+    outcome.stats.objects = outcome.ids.len() as u64;
+    if let Some(cache) = &options.cache {
+        cache.flush()?;
+    }
+    Ok(outcome)
+}
+
+/// [`push_stream`] for anything iterable (a `Vec`, an iterator that builds
+/// objects lazily). The total for progress is taken from the iterator's size
+/// hint when exact.
+///
+/// # Errors
+/// See [`push_stream`].
+pub async fn push<I>(
+    client: &Client,
+    objects: I,
+    options: &PushOptions,
+) -> Result<PushOutcome, Error>
+where
+    I: IntoIterator<Item = SpeckleObject>,
+    I::IntoIter: Send,
+{
+    let iter = objects.into_iter();
+    let mut options = options.clone();
+    if options.total.is_none() {
+        if let (low, Some(high)) = iter.size_hint() {
+            if low == high {
+                options.total = Some(low as u64);
+            }
+        }
+    }
+    push_stream(client, stream::iter(iter), &options).await
+}
+
+fn set(ids: &mut Vec<Option<ObjectId>>, index: u32, id: Option<ObjectId>) {
+    let index = index as usize;
+    if ids.len() <= index {
+        ids.resize(index + 1, None);
+    }
+    if let Some(slot) = ids.get_mut(index) {
+        *slot = id;
+    }
+}
+
+async fn run(client: &Client, work: Work, options: &PushOptions) -> Result<Done, Error> {
+    let mut done = Done::default();
+    match work {
+        Work::Resolved(index, id, source) => {
+            match source {
+                Source::Cache => done.cached += 1,
+                Source::Placeholder => done.placeholders += 1,
+            }
+            done.resolved.push((index, id));
+        }
+        Work::Duplicate(index, first) => done.duplicates.push((index, first)),
+        Work::Failed(index, hash, error) => done.failures.push(PushFailure {
+            index: index as usize,
+            hash,
+            error,
+        }),
+        Work::Batch(batch) => send(client, batch, options, &mut done).await?,
+    }
+    Ok(done)
+}
+
+/// Sends one batch; on 413 sends its halves, down to single objects.
+fn send<'a>(
+    client: &'a Client,
+    batch: Vec<Pending>,
+    options: &'a PushOptions,
+    done: &'a mut Done,
+) -> BoxFuture<'a, Result<(), Error>> {
+    Box::pin(async move {
+        let count = batch.len();
+        let body = array_body(&batch);
+        done.requests += 1;
+        done.bytes += body.len() as u64;
+        let endpoint = CreateObjects::prepared(body, count).gzip(options.gzip);
+        match execute(client, &endpoint).await {
+            Ok(envelope) => {
+                let placeholders = envelope.into_resources()?;
+                if placeholders.len() != count {
+                    return Err(missing(&format!(
+                        "resources: {count} objects sent, {} placeholders returned",
+                        placeholders.len()
+                    )));
+                }
+                for (pending, placeholder) in batch.into_iter().zip(placeholders) {
+                    let id = placeholder.id.ok_or_else(|| missing("resources[]._id"))?;
+                    if let Some(cache) = &options.cache {
+                        cache.insert(&pending.hash, &id)?;
+                    }
+                    done.uploaded += 1;
+                    done.resolved.push((pending.index, id));
+                }
+                Ok(())
+            }
+            Err(error) if error.is_too_large() && count > 1 => {
+                let mut first = batch;
+                let second = first.split_off(count / 2);
+                send(client, first, options, done).await?;
+                send(client, second, options, done).await
+            }
+            Err(error) if error.is_too_large() => {
+                let pending = batch.into_iter().next();
+                done.failures.push(PushFailure {
+                    index: pending.as_ref().map_or(0, |p| p.index as usize),
+                    hash: pending.map(|p| p.hash),
+                    error,
+                });
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    })
+}
+
+fn array_body(batch: &[Pending]) -> Bytes {
+    let size = batch.iter().map(|p| p.json.len() + 1).sum::<usize>() + 1;
+    let mut body = Vec::with_capacity(size);
+    body.push(b'[');
+    for (i, pending) in batch.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&pending.json);
+    }
+    body.push(b']');
+    Bytes::from(body)
+}
