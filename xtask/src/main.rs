@@ -6,6 +6,8 @@
 //!   contract suite targets that server instead of the embedded one.
 //! - `ci`: what CI checks: formatting, clippy, tests, docs, cargo-deny.
 //! - `doc`: the API docs with warnings denied.
+//! - `bench [options]`: the end-to-end and CPU benchmark (release build); the
+//!   options go to `speckle-bench` (see `bench/src/main.rs`).
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -61,6 +63,12 @@ fn doc() -> Result<(), String> {
     run("docs (warnings denied)", command)
 }
 
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut command = cargo();
+    command.args(["run", "--release", "--quiet", "-p", "speckle-bench", "--"]).args(args);
+    run("benchmark (release build)", command)
+}
+
 fn ci() -> Result<(), String> {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
@@ -88,7 +96,8 @@ fn main() -> ExitCode {
         Some("test") => test(args.get(1..).unwrap_or_default()),
         Some("doc") => doc(),
         Some("ci") => ci(),
-        _ => Err("usage: cargo xtask <test [--server URL] | doc | ci>".to_owned()),
+        Some("bench") => bench(args.get(1..).unwrap_or_default()),
+        _ => Err("usage: cargo xtask <test [--server URL] | doc | bench [options] | ci>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -17,7 +17,7 @@ mod pull;
 mod push;
 
 pub use cache::ObjectCache;
-pub use prepare::content_hash;
+pub use prepare::{content_hash, encode_array, encode_object, EncodedObject};
 pub use progress::{Progress, ProgressFn};
 pub use pull::{pull, PullOptions, Pulled};
 pub use push::{push, push_stream, PushFailure, PushOptions, PushOutcome, PushStats};

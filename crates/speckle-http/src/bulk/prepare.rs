@@ -6,6 +6,57 @@ use twox_hash::XxHash3_128;
 
 use crate::{Error, ErrorKind};
 
+/// An object as push sends it: its hash and its JSON (`_id` dropped, `hash`
+/// included). For callers that assemble request bodies themselves, and for
+/// benchmarks of the per-object cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedObject {
+    /// The object's hash (its own, or the content hash given to it).
+    pub hash: String,
+    /// The JSON sent for it.
+    pub json: Vec<u8>,
+}
+
+/// Encodes one object exactly as [`push`](super::push) does. Placeholders
+/// give `None` (push sends nothing for them).
+///
+/// ```
+/// use speckle_http::bulk::{encode_array, encode_object};
+/// use speckle_types::{Point, SpeckleObject};
+/// let encoded = encode_object(SpeckleObject::from(Point::new(0.0, 0.0, 1.0))).unwrap().unwrap();
+/// let body = encode_array(&[encoded.clone()]);
+/// assert!(body.starts_with(b"[{\"hash\":"));
+/// ```
+///
+/// # Errors
+/// An object without `type` or a placeholder without `_id`.
+pub fn encode_object(object: SpeckleObject) -> Result<Option<EncodedObject>, Error> {
+    Ok(match prepare(object)? {
+        Prepared::Object { hash, json, .. } => Some(EncodedObject { hash, json }),
+        Prepared::Placeholder(_) => None,
+    })
+}
+
+/// Joins encoded objects into the JSON array body of `POST /objects`.
+pub fn encode_array(objects: &[EncodedObject]) -> bytes::Bytes {
+    join_array(objects.iter().map(|o| o.json.as_slice()))
+}
+
+/// `[a,b,c]` from already serialized elements, in one allocation.
+pub(crate) fn join_array<'a>(elements: impl Iterator<Item = &'a [u8]> + Clone) -> bytes::Bytes {
+    let size = elements.clone().map(|e| e.len() + 1).sum::<usize>() + 1;
+    let mut body = Vec::with_capacity(size);
+    body.push(b'[');
+    for (i, element) in elements.enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(element);
+    }
+    body.push(b']');
+    bytes::Bytes::from(body)
+}
+
 /// A 128-bit content hash.
 pub type HashKey = [u8; 16];
 

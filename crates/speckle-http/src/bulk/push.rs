@@ -10,7 +10,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use speckle_types::{ObjectId, SpeckleObject};
 
 use super::cache::ObjectCache;
-use super::prepare::{prepare, HashKey, Prepared};
+use super::prepare::{join_array, prepare, HashKey, Prepared};
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::CreateObjects;
 use crate::{execute, missing, Client, EnvelopeExt, Error};
@@ -440,15 +440,5 @@ fn send<'a>(
 }
 
 fn array_body(batch: &[Pending]) -> Bytes {
-    let size = batch.iter().map(|p| p.json.len() + 1).sum::<usize>() + 1;
-    let mut body = Vec::with_capacity(size);
-    body.push(b'[');
-    for (i, pending) in batch.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(&pending.json);
-    }
-    body.push(b']');
-    Bytes::from(body)
+    join_array(batch.iter().map(|p| p.json.as_slice()))
 }
