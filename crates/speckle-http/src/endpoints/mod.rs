@@ -1,5 +1,5 @@
 //! One type per server route, grouped by resource. The route each type
-//! targets is its [`Endpoint::ROUTE`](crate::Endpoint::ROUTE) and the first
+//! targets is its [`Endpoint::ROUTE`] and the first
 //! line of its docs.
 //!
 //! | module | routes |
