@@ -216,7 +216,15 @@ impl SpeckleObject {
         self
     }
 
+    /// Sets [`properties`](Self::properties), the conventional place for user data.
+    pub fn with_properties(mut self, properties: impl Into<Value>) -> Self {
+        self.properties = Some(Some(properties.into()));
+        self
+    }
+
     /// Sets a key of [`data`](Self::data) (a geometry field or user data).
+    /// Keys of the typed fields (`properties`, `name`, `hash`…) belong in those
+    /// fields: a key set in both would be written twice.
     pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.data.insert(key.into(), value.into());
         self
