@@ -1,0 +1,140 @@
+//! Server configuration: a builder over the real server's `.env` knobs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How to run a [`DevServer`](crate::DevServer).
+///
+/// `Config::default()` is an in-memory database on an ephemeral loopback
+/// port, with the real server's `.env-base` settings: public streams,
+/// public registration, e-mails hidden, a 10 MB request limit and a 30 s
+/// websocket heartbeat.
+///
+/// ```
+/// use speckle_devserver::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::default()
+///     .port(0)
+///     .server_name("My test server")
+///     .ping_interval(Duration::from_millis(200))
+///     .request_limit(1024 * 1024);
+/// # let _ = config;
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) port: u16,
+    pub(crate) data_file: Option<PathBuf>,
+    pub(crate) request_limit: usize,
+    pub(crate) ping_interval: Duration,
+    pub(crate) server_name: String,
+    pub(crate) public_registration: bool,
+    pub(crate) expose_emails: bool,
+    pub(crate) public_streams: bool,
+    pub(crate) jwt_secret: String,
+    pub(crate) plugins: Vec<serde_json::Value>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 0,
+            data_file: None,
+            request_limit: 10 * 1024 * 1024,
+            ping_interval: Duration::from_secs(30),
+            server_name: "Speckle Dev Server".into(),
+            public_registration: true,
+            expose_emails: false,
+            public_streams: true,
+            jwt_secret: "speckle-devserver-secret".into(),
+            plugins: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The loopback port to listen on; 0 (the default) picks a free one.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Keeps the data in this SQLite file (created if missing, WAL mode).
+    #[must_use]
+    pub fn data_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.data_file = Some(path.into());
+        self
+    }
+
+    /// Keeps the data in memory only (the default): gone on shutdown.
+    #[must_use]
+    pub fn in_memory(mut self) -> Self {
+        self.data_file = None;
+        self
+    }
+
+    /// The largest request body accepted, in bytes, measured after gzip or
+    /// deflate decoding (`REQ_SIZE`; default 10 MiB). Larger bodies get 413.
+    #[must_use]
+    pub fn request_limit(mut self, bytes: usize) -> Self {
+        self.request_limit = bytes;
+        self
+    }
+
+    /// How often websockets are sent the text `ping` (default 30 s).
+    #[must_use]
+    pub fn ping_interval(mut self, every: Duration) -> Self {
+        self.ping_interval = every;
+        self
+    }
+
+    /// The `serverName` shown by `GET /api` (`SERVER_NAME`).
+    #[must_use]
+    pub fn server_name(mut self, name: impl Into<String>) -> Self {
+        self.server_name = name.into();
+        self
+    }
+
+    /// Whether `POST /accounts/register` is open (`PUBLIC_REGISTRATION`;
+    /// default true). When false it answers 401.
+    #[must_use]
+    pub fn public_registration(mut self, open: bool) -> Self {
+        self.public_registration = open;
+        self
+    }
+
+    /// Whether `GET /accounts/:id` and `POST /accounts/search` show e-mails
+    /// (`EXPOSE_EMAILS`; default false).
+    #[must_use]
+    pub fn expose_emails(mut self, expose: bool) -> Self {
+        self.expose_emails = expose;
+        self
+    }
+
+    /// Whether new streams are public by default (`PUBLIC_STREAMS`; default
+    /// true, as in the real server's `.env-base`).
+    #[must_use]
+    pub fn public_streams(mut self, public: bool) -> Self {
+        self.public_streams = public;
+        self
+    }
+
+    /// The HS256 secret tokens are signed with (`SESSION_SECRET`). The
+    /// default is a fixed development secret, so tokens survive restarts of
+    /// a server that keeps its data in a file.
+    #[must_use]
+    pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
+        self.jwt_secret = secret.into();
+        self
+    }
+
+    /// Plugin manifests served by `/api/plugins` and listed in `GET /api`
+    /// (default none). A manifest without `canonicalUrl` gets the server's
+    /// URL followed by its `serveFrom`.
+    #[must_use]
+    pub fn plugins(mut self, manifests: Vec<serde_json::Value>) -> Self {
+        self.plugins = manifests;
+        self
+    }
+}

@@ -1,0 +1,360 @@
+//! The websocket protocol (§10) over a real socket: rooms, broadcast that
+//! skips the sender, direct messages, joins and their exact replies, the
+//! heartbeat and its kick, client-id reassignment, and the missing
+//! client_id notice (which must not take the server down).
+
+mod common;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use speckle_devserver::{Config, DevServer};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn connect(base: &str, query: &str) -> Ws {
+    let url = format!("{}/?{query}", base.replace("http", "ws"));
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
+    // Registration is asynchronous on the server; give it a moment, as the
+    // fact sheet advises clients to.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    ws
+}
+
+async fn send(ws: &mut Ws, text: &str) {
+    ws.send(Message::text(text)).await.expect("send");
+}
+
+/// The next text frame, or `None` after `wait`.
+async fn next_text(ws: &mut Ws, wait: Duration) -> Option<String> {
+    loop {
+        match tokio::time::timeout(wait, ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => return Some(t.to_string()),
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => return None,
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+async fn expect(ws: &mut Ws, want: &str) {
+    assert_eq!(
+        next_text(ws, Duration::from_secs(3)).await.as_deref(),
+        Some(want)
+    );
+}
+
+async fn expect_silence(ws: &mut Ws) {
+    assert_eq!(next_text(ws, Duration::from_millis(200)).await, None);
+}
+
+struct World {
+    server: DevServer,
+    base: String,
+    alice: String,
+    bob: String,
+    stream: String,
+    private_stream: String,
+    project: String,
+}
+
+async fn world(config: Config) -> World {
+    let server = DevServer::start(config).await.expect("server");
+    let base = server.url();
+    let c = common::client();
+    let (alice, _) = common::user(&c, &base, "alice@example.com").await;
+    let (bob, _) = common::user(&c, &base, "bob@example.com").await;
+    let post = |path: &'static str, body: &'static str| {
+        let (c, base, alice) = (c.clone(), base.clone(), alice.clone());
+        async move {
+            let (s, t) = common::send(
+                &c,
+                "POST",
+                &format!("{base}{path}"),
+                Some(&alice),
+                Some(body),
+            )
+            .await;
+            assert_eq!(s, 200, "{t}");
+            common::json(&t)
+        }
+    };
+    let stream = post("/api/streams", r#"{"name":"WS stream"}"#).await["resource"]["streamId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let private_stream = post("/api/streams", r#"{"name":"secret","private":true}"#).await
+        ["resource"]["streamId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let project = post("/api/projects", r#"{"name":"WS project"}"#).await["resource"]["_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    World {
+        server,
+        base,
+        alice,
+        bob,
+        stream,
+        private_stream,
+        project,
+    }
+}
+
+fn token_param(token: &str) -> String {
+    token.replace(' ', "+")
+}
+
+#[tokio::test]
+async fn rooms_broadcast_message_join_leave() {
+    let w = world(Config::default()).await;
+    let sid = &w.stream;
+    let mut a = connect(
+        &w.base,
+        &format!(
+            "access_token={}&stream_id={sid}&client_id=A",
+            token_param(&w.alice)
+        ),
+    )
+    .await;
+    let mut b = connect(
+        &w.base,
+        &format!(
+            "access_token={}&stream_id={sid}&client_id=B",
+            token_param(&w.bob)
+        ),
+    )
+    .await;
+    let mut c = connect(&w.base, "client_id=temp-C").await;
+
+    // Broadcast reaches the room, never the sender, and is relayed as sent.
+    let frame = format!(
+        r#"{{"eventName": "broadcast", "senderId": "A", "streamId": "{sid}", "args": {{"eventType": "update-global"}}}}"#
+    );
+    send(&mut a, &frame).await;
+    expect(&mut b, &frame).await;
+    expect_silence(&mut a).await;
+    expect_silence(&mut c).await;
+
+    // Legacy join of a public stream: no reply, then "already joined".
+    let join = format!(r#"{{"eventName": "join", "senderId": "temp-C", "streamId": "{sid}"}}"#);
+    send(&mut c, &join).await;
+    expect_silence(&mut c).await;
+    send(&mut c, &join).await;
+    expect(&mut c, "You already joined that room.").await;
+
+    let frame = format!(
+        r#"{{"eventName": "broadcast", "senderId": "B", "streamId": "{sid}", "args": {{"n": 2}}}}"#
+    );
+    send(&mut b, &frame).await;
+    expect(&mut a, &frame).await;
+    expect(&mut c, &frame).await;
+
+    // Direct message by recipientId.
+    let msg = r#"{"eventName": "message", "senderId": "A", "recipientId": "temp-C", "args": {"hello": "C"}}"#;
+    send(&mut a, msg).await;
+    expect(&mut c, msg).await;
+    expect_silence(&mut b).await;
+
+    // Leave: C no longer hears the room.
+    send(
+        &mut c,
+        &format!(r#"{{"eventName": "leave", "streamId": "{sid}"}}"#),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let frame = format!(
+        r#"{{"eventName": "broadcast", "senderId": "A", "streamId": "{sid}", "args": {{}}}}"#
+    );
+    send(&mut a, &frame).await;
+    expect(&mut b, &frame).await;
+    expect_silence(&mut c).await;
+
+    // Resource joins of a private project.
+    let pid = &w.project;
+    let join =
+        format!(r#"{{"eventName": "join", "resourceType": "project", "resourceId": "{pid}"}}"#);
+    send(&mut c, &join).await;
+    expect(
+        &mut c,
+        "You are an anonymous client. You cannot access this resource.",
+    )
+    .await;
+    expect(&mut c, "Anonymous room join for private resource.").await;
+    send(&mut b, &join).await;
+    expect(&mut b, "You are not authorised to read.").await;
+    send(&mut a, &join).await;
+    let reply: Value =
+        serde_json::from_str(&next_text(&mut a, Duration::from_secs(3)).await.unwrap()).unwrap();
+    assert_eq!(
+        reply,
+        serde_json::json!({"message": "Room joined.", "roomName": format!("project-{pid}")})
+    );
+    send(&mut a, &join).await;
+    expect(&mut a, "You already joined that room.").await;
+
+    // Broadcast needs no membership (a quirk kept): B reaches A's room.
+    let frame = format!(
+        r#"{{"eventName": "broadcast", "resourceType": "project", "resourceId": "{pid}", "args": {{}}}}"#
+    );
+    send(&mut b, &frame).await;
+    expect(&mut a, &frame).await;
+
+    // Garbage is dropped silently.
+    for junk in [
+        "not json",
+        r#"{"foo": 1}"#,
+        r#"{"eventName": "nonsense"}"#,
+        "alive",
+    ] {
+        send(&mut a, junk).await;
+    }
+    expect_silence(&mut a).await;
+
+    // A missing stream.
+    send(
+        &mut b,
+        r#"{"eventName": "join", "streamId": "doesNotExist"}"#,
+    )
+    .await;
+    expect(&mut b, "Failed to join room stream-doesNotExist").await;
+    w.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn private_stream_rooms_need_read_access() {
+    let w = world(Config::default()).await;
+    let ps = &w.private_stream;
+    // Security fix: the connect-time room is checked too.
+    let mut anon = connect(&w.base, &format!("client_id=X&stream_id={ps}")).await;
+    expect(&mut anon, &format!("Failed to join room stream-{ps}")).await;
+    let mut owner = connect(
+        &w.base,
+        &format!(
+            "client_id=O&access_token={}&stream_id={ps}",
+            token_param(&w.alice)
+        ),
+    )
+    .await;
+    expect_silence(&mut owner).await;
+    // The token must be the apitoken, exactly; without the prefix it is anonymous.
+    let bare = w.alice.trim_start_matches("JWT ");
+    let mut d = connect(&w.base, &format!("client_id=D&access_token={bare}")).await;
+    send(
+        &mut d,
+        &format!(r#"{{"eventName": "join", "streamId": "{ps}"}}"#),
+    )
+    .await;
+    expect(&mut d, &format!("Failed to join room stream-{ps}")).await;
+    // The anonymous socket is not in the room: it hears nothing.
+    let frame = format!(r#"{{"eventName": "broadcast", "streamId": "{ps}", "args": {{}}}}"#);
+    send(&mut d, &frame).await;
+    expect(&mut owner, &frame).await;
+    expect_silence(&mut anon).await;
+    w.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn duplicate_client_id_gets_a_new_id() {
+    let w = world(Config::default()).await;
+    let _a = connect(&w.base, "client_id=same").await;
+    let mut e = connect(&w.base, "client_id=same").await;
+    let reply: Value =
+        serde_json::from_str(&next_text(&mut e, Duration::from_secs(3)).await.unwrap()).unwrap();
+    assert_eq!(
+        reply["message"],
+        "Warning: this client is open in another file."
+    );
+    let new_id = reply["newId"].as_str().unwrap().to_string();
+    assert_eq!(new_id.len(), 24);
+    // Messages to the new id reach the new socket.
+    let mut other = connect(&w.base, "client_id=other").await;
+    let msg = format!(r#"{{"eventName": "message", "recipientId": "{new_id}"}}"#);
+    send(&mut other, &msg).await;
+    expect(&mut e, &msg).await;
+    w.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn missing_client_id_is_refused_without_crashing() {
+    let w = world(Config::default()).await;
+    let mut alive = connect(&w.base, "client_id=stays").await;
+    let mut f = connect(&w.base, &format!("stream_id={}", w.stream)).await;
+    let text = next_text(&mut f, Duration::from_secs(3)).await.unwrap();
+    assert!(text.starts_with("You must provide a client_id."), "{text}");
+    assert_eq!(
+        next_text(&mut f, Duration::from_secs(3)).await,
+        None,
+        "closed"
+    );
+    // Everyone else is still connected, and HTTP still answers.
+    let mut other = connect(&w.base, "client_id=x").await;
+    let msg = r#"{"eventName": "message", "recipientId": "stays"}"#;
+    send(&mut other, msg).await;
+    expect(&mut alive, msg).await;
+    let (s, _) = common::send(
+        &common::client(),
+        "GET",
+        &format!("{}/api", w.base),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    w.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn heartbeat_pings_warns_and_kicks() {
+    let tick = Duration::from_millis(60);
+    let w = world(Config::default().ping_interval(tick)).await;
+    let mut good = connect(&w.base, "client_id=good").await;
+    let mut lazy = connect(&w.base, "client_id=lazy").await;
+    // The good socket answers every ping with "alive" and is never warned.
+    let keeper = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(1200);
+        while tokio::time::Instant::now() < deadline {
+            if let Some(t) = next_text(&mut good, Duration::from_millis(200)).await {
+                if t == "ping" {
+                    send(&mut good, "alive").await;
+                }
+                seen.push(t);
+            }
+        }
+        (good, seen)
+    });
+    let mut frames = Vec::new();
+    while let Some(t) = next_text(&mut lazy, Duration::from_secs(2)).await {
+        frames.push(t);
+    }
+    // pings, then a warning on every tick after 5 misses, then the kick.
+    let warn = "Warning: you missed 5 mins of pings. After 10, you will be kicked!";
+    let bye = "You missed 10 minutes of pings. Bye!";
+    assert_eq!(frames.first().map(String::as_str), Some("ping"));
+    assert_eq!(frames.last().map(String::as_str), Some(bye), "{frames:?}");
+    assert_eq!(
+        frames.iter().filter(|f| *f == warn).count(),
+        6,
+        "{frames:?}"
+    );
+    assert_eq!(
+        frames.iter().filter(|f| *f == "ping").count(),
+        11,
+        "{frames:?}"
+    );
+    let (_good, seen) = keeper.await.unwrap();
+    assert!(
+        seen.iter().filter(|f| *f == "ping").count() >= 5,
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|f| f == "ping"), "{seen:?}");
+    w.server.shutdown().await;
+}
