@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -70,6 +70,7 @@ pub struct FaultCounts {
 pub struct FaultProxy {
     address: SocketAddr,
     counts: Arc<FaultCounts>,
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
     task: JoinHandle<()>,
 }
 
@@ -82,24 +83,45 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let counts = Arc::new(FaultCounts::default());
+        let connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
         let shared = counts.clone();
+        let open = connections.clone();
         let task = tokio::spawn(async move {
             let mut rng = seed.max(1);
             while let Ok((client, _)) = listener.accept().await {
                 shared.connections.fetch_add(1, Ordering::Relaxed);
                 let roll = next(&mut rng);
                 let counts = shared.clone();
-                tokio::spawn(async move {
+                let connection = tokio::spawn(async move {
                     let _ = handle(client, upstream, faults, roll, &counts).await;
                 });
+                if let Ok(mut open) = open.lock() {
+                    open.retain(|c| !c.is_finished());
+                    open.push(connection.abort_handle());
+                }
             }
         });
-        Ok(Self { address, counts, task })
+        Ok(Self {
+            address,
+            counts,
+            connections,
+            task,
+        })
     }
 
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Cuts every open connection at once, abruptly (no close handshake):
+    /// what a network failure or a server crash looks like to clients.
+    pub fn cut_all(&self) {
+        if let Ok(mut open) = self.connections.lock() {
+            for connection in open.drain(..) {
+                connection.abort();
+            }
+        }
     }
 
     /// What was injected so far.
@@ -163,13 +185,16 @@ async fn handle(
     let server = TcpStream::connect(upstream).await?;
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let upload = tokio::spawn(async move { tokio::io::copy(&mut client_read, &mut server_write).await });
+    let upload =
+        tokio::spawn(async move { tokio::io::copy(&mut client_read, &mut server_write).await });
     if cut {
         counts.reset.fetch_add(1, Ordering::Relaxed);
         // Let a little of the response through, then hang up on the client.
         let mut buffer = [0u8; 64];
         let n = server_read.read(&mut buffer).await?;
-        client_write.write_all(buffer.get(..n.min(20)).unwrap_or_default()).await?;
+        client_write
+            .write_all(buffer.get(..n.min(20)).unwrap_or_default())
+            .await?;
         upload.abort();
         return Ok(());
     }

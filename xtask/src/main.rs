@@ -65,7 +65,9 @@ fn doc() -> Result<(), String> {
 
 fn bench(args: &[String]) -> Result<(), String> {
     let mut command = cargo();
-    command.args(["run", "--release", "--quiet", "-p", "speckle-bench", "--"]).args(args);
+    command
+        .args(["run", "--release", "--quiet", "-p", "speckle-bench", "--"])
+        .args(args);
     run("benchmark (release build)", command)
 }
 
@@ -97,7 +99,9 @@ fn main() -> ExitCode {
         Some("doc") => doc(),
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1..).unwrap_or_default()),
-        _ => Err("usage: cargo xtask <test [--server URL] | doc | bench [options] | ci>".to_owned()),
+        _ => {
+            Err("usage: cargo xtask <test [--server URL] | doc | bench [options] | ci>".to_owned())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -243,3 +243,25 @@ fn tokens_are_redacted_in_debug() {
         serde_json::from_value(serde_json::json!({"apitoken": "JWT secret-api"})).unwrap();
     assert!(!format!("{registration:?}").contains("secret-api"));
 }
+
+#[test]
+fn coordinates_come_back_bit_identical() {
+    // serde_json's default float parser can be one ulp off; the workspace
+    // enables `float_roundtrip` so geometry survives a server round trip.
+    let mut x = 0.1f64;
+    for i in 0..10_000 {
+        x = (x * 1.618_033_988_75 + i as f64 * 1e-7).sin() * 1e3;
+        let object = SpeckleObject::from(Point::new(x, x / 3.0, x * 1e-9));
+        let back: SpeckleObject =
+            serde_json::from_slice(&serde_json::to_vec(&object).unwrap()).unwrap();
+        match back.geometry().unwrap() {
+            Geometry::Point(p) => {
+                let value = p.value.unwrap();
+                assert_eq!(value[0].to_bits(), x.to_bits());
+                assert_eq!(value[1].to_bits(), (x / 3.0).to_bits());
+                assert_eq!(value[2].to_bits(), (x * 1e-9).to_bits());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -223,18 +223,50 @@ impl SpeckleClient {
         &self,
         stream_id: impl Into<StreamId>,
         role: ClientRole,
-    ) -> Result<SpeckleSocket, Box<dyn std::error::Error + Send + Sync>> {
+    ) -> Result<SpeckleSocket, LiveError> {
         let stream_id = stream_id.into();
         let registration = ApiClient {
             stream_id: Some(stream_id.clone()),
             role: Some(role),
             ..ApiClient::default()
         };
-        let client = self.api_clients().create(registration).await?;
+        let client = self
+            .api_clients()
+            .create(registration)
+            .await
+            .map_err(LiveError::Register)?;
         let id = client
             .id
-            .ok_or_else(|| speckle_http::missing("resource._id"))?;
-        Ok(self.websockets(stream_id, id)?)
+            .ok_or_else(|| LiveError::Register(speckle_http::missing("resource._id")))?;
+        self.websockets(stream_id, id).map_err(LiveError::Socket)
+    }
+}
+
+/// Why [`SpeckleClient::websockets_with_new_client`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LiveError {
+    /// Registering the api client failed.
+    Register(Error),
+    /// The socket could not be configured or started.
+    Socket(WsError),
+}
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LiveError::Register(e) => write!(f, "registering the api client: {e}"),
+            LiveError::Socket(e) => write!(f, "opening the socket: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LiveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LiveError::Register(e) => Some(e),
+            LiveError::Socket(e) => Some(e),
+        }
     }
 }
 

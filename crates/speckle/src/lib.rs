@@ -73,7 +73,7 @@
 mod client;
 pub mod resources;
 
-pub use client::{SpeckleClient, SpeckleClientBuilder};
+pub use client::{LiveError, SpeckleClient, SpeckleClientBuilder};
 pub use speckle_http as http;
 pub use speckle_types as types;
 pub use speckle_ws as ws;

@@ -1,7 +1,7 @@
 //! `client.websockets()` authenticates with the api token. The Python client
 //! sends the 24-hour session token, which the server never matches, so its
 //! sockets are always anonymous (fact sheet §11.1 #8).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
 
 use std::sync::Arc;
 
@@ -31,12 +31,13 @@ async fn the_socket_carries_the_apitoken_the_client_id_and_the_stream() {
     let accept = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await.unwrap();
         let mut uri = None;
-        let _socket = tokio_tungstenite::accept_hdr_async(tcp, |request: &Request, response: Response| {
-            uri = Some(request.uri().to_string());
-            Ok(response)
-        })
-        .await
-        .unwrap();
+        let _socket =
+            tokio_tungstenite::accept_hdr_async(tcp, |request: &Request, response: Response| {
+                uri = Some(request.uri().to_string());
+                Ok(response)
+            })
+            .await
+            .unwrap();
         uri.unwrap()
     });
 
@@ -49,10 +50,21 @@ async fn the_socket_carries_the_apitoken_the_client_id_and_the_stream() {
     let uri = accept.await.unwrap();
     socket.handle().close();
 
-    let query: Vec<(String, String)> = url::form_urlencoded::parse(uri.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
-    let get = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let get = |key: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     assert_eq!(get("access_token"), Some("JWT api.token"), "{uri}");
     assert_eq!(get("client_id"), Some("client-1"));
     assert_eq!(get("stream_id"), Some("S1"));
-    assert!(uri.starts_with("/?"), "sockets connect at the server root: {uri}");
+    assert!(
+        uri.starts_with("/?"),
+        "sockets connect at the server root: {uri}"
+    );
 }

@@ -1,0 +1,573 @@
+//! A user's whole day, end to end through the SDK: two users, profiles and
+//! search, streams with objects and layers, clone/diff/delta, projects with
+//! members and their permission effects, comments and replies, api clients,
+//! admin listings, deletions and their effects, bad tokens and forbidden
+//! access, and live websockets.
+//!
+//! Runs against an in-process devserver, or `SPECKLE_TEST_SERVER`. Names are
+//! unique per run, so it is safe on a shared server; what it creates it
+//! deletes. The routes it touched are compared with the server's table at the
+//! end: a route the day never used fails the test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::json;
+use speckle::ws::{Event, Incoming};
+use speckle::*;
+use speckle_contract_tests::target::{unique, RouteRecorder, Target};
+use speckle_http::Route;
+
+fn client(target: &Target, hits: &Arc<Mutex<Vec<Route>>>) -> SpeckleClient {
+    SpeckleClient::builder(target.url())
+        .transport(Arc::new(RouteRecorder::new(hits.clone())))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
+/// Admin routes succeed for the embedded server's first user; on a shared
+/// server the test user is not an admin and gets the admin refusal.
+fn admin_or_refused<T>(target: &Target, result: Result<T, Error>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(error) if !target.embedded && error.is_forbidden() => None,
+        Err(error) => panic!("admin route failed: {error}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_day_touches_every_route() {
+    let target = Target::start().await;
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let id = unique();
+    let password = "correct-horse-battery";
+
+    // ---- morning: the server, accounts -----------------------------------
+    let alice = client(&target, &hits);
+    let info = alice.server_info().await.unwrap();
+    assert_eq!(info.is_speckle_server, Some(true));
+    alice.plugins().await.unwrap();
+
+    let alice_email = format!("alice-{id}@example.com");
+    let bob_email = format!("bob-{id}@example.com");
+    let me = alice
+        .register(
+            Register::new(&alice_email, password)
+                .name("Alice")
+                .surname(format!("A{id}")),
+        )
+        .await
+        .unwrap();
+    let alice_id = me.id.clone().unwrap();
+    let bob = client(&target, &hits);
+    let bob_me = bob
+        .register(
+            Register::new(&bob_email, password)
+                .name("Bob")
+                .surname(format!("B{id}"))
+                .company("Bcorp"),
+        )
+        .await
+        .unwrap();
+    let bob_id = bob_me.id.clone().unwrap();
+
+    let taken = client(&target, &hits)
+        .register(Register::new(&alice_email, password))
+        .await
+        .unwrap_err();
+    assert!(taken.is_bad_request(), "{taken}");
+    let wrong = client(&target, &hits)
+        .login(&alice_email, "wrong-password")
+        .await
+        .unwrap_err();
+    assert!(wrong.is_unauthorized(), "{wrong}");
+    alice.login(&alice_email, password).await.unwrap();
+
+    let apitoken = alice.apitoken().unwrap();
+    let by_token = client(&target, &hits);
+    let profile = by_token
+        .login_with_token(apitoken.expose_secret())
+        .await
+        .unwrap();
+    assert_eq!(profile.id.as_ref(), Some(&alice_id));
+
+    let accounts = alice.accounts();
+    assert_eq!(
+        accounts.get_profile().await.unwrap().email.as_deref(),
+        Some(alice_email.as_str())
+    );
+    accounts
+        .update_profile(ProfileUpdate {
+            company: Some("Acme".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts.get_profile().await.unwrap().company.as_deref(),
+        Some("Acme")
+    );
+    let bob_public = accounts.get(bob_id.clone()).await.unwrap();
+    assert_eq!(bob_public.name.as_deref(), Some("Bob"));
+    let found = accounts.search(&format!("B{id}")).await.unwrap();
+    assert!(
+        found.iter().any(|u| u.id.as_ref() == Some(&bob_id)),
+        "{found:?}"
+    );
+    assert!(accounts.search("ab").await.is_err());
+    if let Some(users) = admin_or_refused(&target, accounts.list_all().await) {
+        assert!(users.iter().any(|u| u.id.as_ref() == Some(&bob_id)));
+        admin_or_refused(&target, accounts.set_role(bob_id.clone(), Role::User).await);
+    }
+
+    // ---- streams and objects ---------------------------------------------
+    let streams = alice.streams();
+    let stream = streams
+        .create(Stream {
+            name: Some(format!("day-{id}")),
+            tags: Some(vec!["contract".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let sid = stream.stream_id.clone().unwrap();
+    assert_eq!(streams.get(&sid).await.unwrap().name, stream.name);
+    assert!(streams
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|s| s.stream_id.as_ref() == Some(&sid)));
+    admin_or_refused(
+        &target,
+        streams
+            .list_all(Query::new().filter(Filter::eq("streamId", sid.as_str())))
+            .await,
+    );
+
+    let model: Vec<SpeckleObject> = (0..300)
+        .map(|i| {
+            SpeckleObject::from(Point::new(i as f64, 1.0, 2.0))
+                .with_properties(json!({"i": i, "tag": id}))
+        })
+        .chain([SpeckleObject::from(Mesh::new(
+            vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+            vec![0.0, 0.0, 1.0, 2.0],
+        ))])
+        .collect();
+    let outcome = streams
+        .push_objects(&sid, model.clone(), &PushOptions::default())
+        .await
+        .unwrap();
+    assert!(outcome.failures.is_empty());
+    let layer = Layer {
+        name: Some("all".into()),
+        guid: Some(format!("guid-{id}")),
+        start_index: Some(0.into()),
+        object_count: Some(301.into()),
+        ..Default::default()
+    };
+    streams
+        .update(
+            &sid,
+            Stream {
+                layers: Some(vec![layer]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let fetched = streams.get(&sid).await.unwrap();
+    assert_eq!(
+        fetched.objects.as_ref().unwrap().len(),
+        301,
+        "a layer update keeps the objects"
+    );
+    assert_eq!(
+        fetched.layers.as_ref().unwrap()[0].guid.as_deref(),
+        Some(format!("guid-{id}").as_str())
+    );
+
+    let listed = streams
+        .list_objects_with(&sid, Query::new().fields(["type"]).limit(5))
+        .await
+        .unwrap();
+    assert!(!listed.is_empty());
+    let pulled: Vec<SpeckleObject> = streams
+        .pull_objects(&sid, PullOptions::default())
+        .await
+        .unwrap()
+        .map(|entry| entry.unwrap().into_object().unwrap())
+        .collect()
+        .await;
+    assert_eq!(pulled.len(), 301);
+    for (sent, got) in model.iter().zip(&pulled) {
+        assert_eq!(got.kind, sent.kind);
+        // Typed geometry, not raw JSON: the server writes 0.0 as 0.
+        assert_eq!(got.geometry().unwrap(), sent.geometry().unwrap());
+        if sent.properties.is_some() {
+            assert_eq!(got.properties, sent.properties);
+        }
+    }
+
+    let objects = alice.objects();
+    let first_id = outcome.ids[0].clone().unwrap();
+    let bulk = objects
+        .get_bulk([first_id.clone(), ObjectId::new("5c0000000000000000000000")])
+        .await
+        .unwrap();
+    assert_eq!(bulk[0].id.as_ref(), Some(&first_id));
+    assert!(bulk[1].is_no_permission_stub());
+    let single = objects
+        .create(
+            [SpeckleObject::from(Point::new(-1.0, -1.0, -1.0)).with_properties(json!({"a": 1}))],
+        )
+        .await
+        .unwrap();
+    let single_id = single[0].id.clone().unwrap();
+    objects
+        .update(
+            &single_id,
+            SpeckleObject {
+                name: Some(Some("renamed".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    objects
+        .set_properties(&single_id, json!({"b": 2}).as_object().unwrap().clone())
+        .await
+        .unwrap();
+    let got = objects.get(&single_id).await.unwrap();
+    assert_eq!(got.name, Some(Some("renamed".into())));
+    assert_eq!(got.properties, Some(Some(json!({"a": 1, "b": 2}))));
+    let derived = objects
+        .derive([SpeckleObject::default()
+            .with_id(single_id.clone())
+            .with_properties(json!({"c": 3}))])
+        .await
+        .unwrap();
+    assert_eq!(derived.len(), 1);
+    objects.delete(&single_id).await.unwrap();
+    assert!(objects.get(&single_id).await.unwrap_err().is_not_found());
+
+    // ---- versions: clone, diff, delta --------------------------------------
+    let (clone, parent) = streams.clone(&sid, Some("version 2")).await.unwrap();
+    let cid = clone.stream_id.clone().unwrap();
+    assert!(parent.children.unwrap().contains(&cid));
+    let diff = streams.diff(&sid, &cid).await.unwrap();
+    assert_eq!(diff.objects.unwrap().common.len(), 301);
+    let delta = streams.delta(&sid, &cid).await.unwrap();
+    assert_eq!(delta.success, Some(true));
+    let extra = objects
+        .create([SpeckleObject::from(Point::new(7.0, 7.0, 7.0))])
+        .await
+        .unwrap();
+    let apply = Delta {
+        created: Some(extra.clone()),
+        deleted: Some(vec![]),
+        revision_a: Some(speckle::types::Revision {
+            id: Some(cid.to_string()),
+            ..Default::default()
+        }),
+        revision_b: Some(speckle::types::Revision {
+            id: Some(sid.to_string()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    streams.apply_delta(&cid, apply).await.unwrap();
+    assert_eq!(streams.get(&cid).await.unwrap().objects.unwrap().len(), 302);
+
+    // ---- api clients -------------------------------------------------------
+    let api_clients = alice.api_clients();
+    let sender = api_clients
+        .create(ApiClient {
+            role: Some(ClientRole::Sender),
+            stream_id: Some(sid.clone()),
+            document_name: Some("day.gh".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let sender_id = sender.id.clone().unwrap();
+    assert_eq!(
+        api_clients
+            .get(&sender_id)
+            .await
+            .unwrap()
+            .document_name
+            .as_deref(),
+        Some("day.gh")
+    );
+    api_clients
+        .update(
+            &sender_id,
+            ApiClient {
+                online: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(api_clients
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id.as_ref() == Some(&sender_id)));
+    assert!(streams
+        .list_clients(&sid)
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id.as_ref() == Some(&sender_id)));
+
+    // ---- live: two sockets on the stream -----------------------------------
+    let mut alice_socket = alice.websockets(&sid, sender_id.clone()).unwrap();
+    let bob_socket = bob.websockets(&sid, format!("bob-socket-{id}")).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    bob_socket
+        .handle()
+        .broadcast_to_stream(&sid, json!({"eventType": "update-global", "run": id}))
+        .unwrap();
+    let received = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(event) = alice_socket.next().await {
+            if let Event::Frame(Incoming::Broadcast(envelope)) = event {
+                return Some(envelope);
+            }
+        }
+        None
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(received.event_type(), Some("update-global"));
+    alice_socket.handle().close();
+    bob_socket.handle().close();
+
+    // ---- projects and permissions ------------------------------------------
+    let private = streams
+        .create(Stream {
+            name: Some(format!("private-{id}")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let pid_stream = private.stream_id.clone().unwrap();
+    streams
+        .update(
+            &pid_stream,
+            Stream {
+                access: speckle::types::Access {
+                    private: Some(true),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let refused = bob.streams().get(&pid_stream).await.unwrap_err();
+    assert!(refused.is_forbidden(), "{refused}");
+    let write_refused = bob
+        .streams()
+        .update(
+            &sid,
+            Stream {
+                name: Some("hijack".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(write_refused.is_forbidden(), "{write_refused}");
+
+    let projects = alice.projects();
+    let project = projects
+        .create(Project {
+            name: Some(format!("project-{id}")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let project_id = project.id.clone().unwrap();
+    assert!(projects
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|p| p.id.as_ref() == Some(&project_id)));
+    admin_or_refused(&target, projects.list_all(Query::new()).await);
+    projects
+        .update(
+            &project_id,
+            Project {
+                description: Some("shared work".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    projects.add_stream(&project_id, &pid_stream).await.unwrap();
+    projects.add_user(&project_id, &bob_id).await.unwrap();
+    assert!(
+        bob.streams().get(&pid_stream).await.is_ok(),
+        "project members can read the project's streams"
+    );
+    projects.downgrade_user(&project_id, &bob_id).await.unwrap();
+    projects.upgrade_user(&project_id, &bob_id).await.unwrap();
+    assert_eq!(
+        projects
+            .get(&project_id)
+            .await
+            .unwrap()
+            .description
+            .as_deref(),
+        Some("shared work")
+    );
+    projects.remove_user(&project_id, &bob_id).await.unwrap();
+    assert!(bob
+        .streams()
+        .get(&pid_stream)
+        .await
+        .unwrap_err()
+        .is_forbidden());
+    projects
+        .remove_stream(&project_id, &pid_stream)
+        .await
+        .unwrap();
+
+    // ---- comments -----------------------------------------------------------
+    let comment = streams
+        .comment_create(
+            &sid,
+            Comment {
+                text: Some("check the slab".into()),
+                assigned_to: Some(vec![bob_id.clone().into()]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let comment_id = comment.id.clone().unwrap();
+    assert!(streams
+        .comment_get(&sid)
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id.as_ref() == Some(&comment_id)));
+    objects
+        .comment_create(
+            &first_id,
+            Comment {
+                text: Some("this point".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(objects.comment_get(&first_id).await.unwrap().len(), 1);
+    projects
+        .comment_create(
+            &project_id,
+            Comment {
+                text: Some("kick-off".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(projects.comment_get(&project_id).await.unwrap().len(), 1);
+    let comments = alice.comments();
+    assert_eq!(
+        comments.get(&comment_id).await.unwrap().text.as_deref(),
+        Some("check the slab")
+    );
+    let edited = comments
+        .update(
+            &comment_id,
+            Comment {
+                closed: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(edited, vec!["closed".to_owned()]);
+    assert!(comments.list().await.unwrap().len() >= 3);
+    assert!(bob
+        .comments()
+        .get_assigned()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.id.as_ref() == Some(&comment_id)));
+    comments
+        .comment_create(
+            &comment_id,
+            Comment {
+                text: Some("done".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(comments.comment_get(&comment_id).await.unwrap().len(), 1);
+    comments.delete(&comment_id).await.unwrap();
+
+    // ---- bad tokens ---------------------------------------------------------
+    let stranger = SpeckleClient::builder(target.url())
+        .token("JWT not.a.token")
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    assert!(stranger
+        .streams()
+        .list()
+        .await
+        .unwrap_err()
+        .is_unauthorized());
+
+    // ---- evening: clean up ----------------------------------------------------
+    api_clients.delete(&sender_id).await.unwrap();
+    projects.delete(&project_id).await.unwrap();
+    let deleted = streams.delete(&sid).await.unwrap();
+    assert!(
+        deleted.contains(&sid) && deleted.contains(&cid),
+        "clones go with their parent: {deleted:?}"
+    );
+    assert!(streams.get(&sid).await.unwrap_err().is_not_found());
+    streams.delete(&pid_stream).await.unwrap();
+
+    // ---- every route was used -------------------------------------------------
+    let touched: Vec<String> = hits
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.full_template()))
+        .collect();
+    let table = include_str!("../../fixtures/routes.tsv");
+    let mut missing = Vec::new();
+    for line in table.lines().skip(1).filter(|l| !l.is_empty()) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let route = format!("{} {}", cols[1], cols[2]);
+        if !touched.contains(&route) {
+            missing.push(route);
+        }
+    }
+    let mut distinct = touched.clone();
+    distinct.sort();
+    distinct.dedup();
+    println!("the day touched {} of 52 routes", 52 - missing.len());
+    assert!(missing.is_empty(), "routes the day never used: {missing:?}");
+}
