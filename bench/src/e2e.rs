@@ -1,0 +1,395 @@
+//! End-to-end push and pull of one model through four strategies, each on a
+//! fresh in-process devserver.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::{stream, StreamExt};
+use speckle_http::bulk::{encode_object, pull, push, EncodedObject, PullOptions, PushOptions};
+use speckle_http::endpoints::objects::{CreateObjects, GetBulkObjects};
+use speckle_http::{execute, Client, EnvelopeExt, Error, RetryPolicy};
+use speckle_types::{ObjectId, SpeckleObject};
+
+use crate::rss;
+
+/// One measured transfer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Measure {
+    /// Wall time.
+    pub time: Duration,
+    /// Request or response body bytes moved.
+    pub bytes: u64,
+    /// Objects moved.
+    pub objects: u64,
+    /// Requests made.
+    pub requests: u64,
+    /// Peak RSS of the process during the transfer (server included).
+    pub peak_rss: Option<u64>,
+}
+
+impl Measure {
+    pub fn objects_per_s(&self) -> f64 {
+        self.objects as f64 / self.time.as_secs_f64().max(1e-9)
+    }
+    pub fn mb_per_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.time.as_secs_f64().max(1e-9)
+    }
+}
+
+/// A logged-in client of a fresh devserver (kept alive by the returned handle).
+pub async fn fresh_server(
+) -> Result<(speckle_devserver::DevServer, Client), Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!(
+        "speckle-bench-{}-{}",
+        std::process::id(),
+        fastish_id()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let config = speckle_devserver::Config::default().data_file(dir.join("bench.db"));
+    let server = speckle_devserver::DevServer::start(config).await?;
+    let client = Client::builder(server.url())
+        .timeout(Duration::from_secs(600))
+        .retry(RetryPolicy::never())
+        .build()?;
+    client
+        .register(speckle_http::endpoints::accounts::Register::new(
+            "bench@example.com",
+            "bench-password-1",
+        ))
+        .await?;
+    Ok((server, client))
+}
+
+fn fastish_id() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
+async fn measured<F, T>(f: F) -> (T, Duration, Option<u64>)
+where
+    F: std::future::Future<Output = T>,
+{
+    rss::reset_peak();
+    let start = Instant::now();
+    let value = f.await;
+    (value, start.elapsed(), rss::peak())
+}
+
+/// (a) The SDK with its defaults.
+pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, Measure), Error> {
+    let (outcome, time, peak_rss) =
+        measured(push(client, model.to_vec(), &PushOptions::default())).await;
+    let outcome = outcome?;
+    let ids: Vec<ObjectId> = outcome.ids.iter().flatten().cloned().collect();
+    let push_m = Measure {
+        time,
+        bytes: outcome.stats.bytes,
+        objects: model.len() as u64,
+        requests: outcome.stats.requests,
+        peak_rss,
+    };
+    let (pulled, time, peak_rss) = measured(async {
+        let mut stream = pull(client, ids, PullOptions::default());
+        let mut count = 0u64;
+        while let Some(entry) = stream.next().await {
+            entry?;
+            count += 1;
+        }
+        Ok::<u64, Error>(count)
+    })
+    .await;
+    let count = pulled?;
+    let requests = count.div_ceil(PullOptions::default().chunk_size as u64);
+    Ok((
+        push_m,
+        Measure {
+            time,
+            bytes: 0,
+            objects: count,
+            requests,
+            peak_rss,
+        },
+    ))
+}
+
+/// (b) The official connectors: sequential ~500 KB buckets, objects over 2 MB
+/// dropped; pull by getbulk of 42 ids, sequential.
+pub async fn connectors(
+    client: &Client,
+    model: &[SpeckleObject],
+) -> Result<(Measure, Measure), Error> {
+    let (result, time, peak_rss) = measured(async {
+        let mut ids = Vec::new();
+        let mut bucket = Vec::new();
+        let mut bucket_bytes = 0usize;
+        let mut bytes = 0u64;
+        let mut requests = 0u64;
+        for object in model {
+            let size = serde_json::to_vec(object).map_or(0, |v| v.len());
+            if size > 2_000_000 {
+                continue;
+            }
+            bucket.push(object.clone());
+            bucket_bytes += size;
+            if bucket_bytes > 500_000 {
+                bytes += bucket_bytes as u64;
+                requests += 1;
+                let placeholders =
+                    execute(client, &CreateObjects::new(std::mem::take(&mut bucket)))
+                        .await?
+                        .into_resources()?;
+                ids.extend(placeholders.into_iter().filter_map(|p| p.id));
+                bucket_bytes = 0;
+            }
+        }
+        if !bucket.is_empty() {
+            bytes += bucket_bytes as u64;
+            requests += 1;
+            let placeholders = execute(client, &CreateObjects::new(bucket))
+                .await?
+                .into_resources()?;
+            ids.extend(placeholders.into_iter().filter_map(|p| p.id));
+        }
+        Ok::<_, Error>((ids, bytes, requests))
+    })
+    .await;
+    let (ids, bytes, requests) = result?;
+    let push_m = Measure {
+        time,
+        bytes,
+        objects: model.len() as u64,
+        requests,
+        peak_rss,
+    };
+    let (pulled, time, peak_rss) = measured(async {
+        let mut count = 0u64;
+        for chunk in ids.chunks(42) {
+            count += execute(client, &GetBulkObjects::new(chunk.iter().cloned()))
+                .await?
+                .into_resources()?
+                .len() as u64;
+        }
+        Ok::<u64, Error>(count)
+    })
+    .await;
+    let count = pulled?;
+    Ok((
+        push_m,
+        Measure {
+            time,
+            bytes: 0,
+            objects: count,
+            requests: count.div_ceil(42),
+            peak_rss,
+        },
+    ))
+}
+
+/// (c) The Python client: everything in one request; when the server refuses
+/// it (413), split in halves and retry, sequentially. Pull: one getbulk with
+/// every id.
+pub async fn python(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, Measure), Error> {
+    let (result, time, peak_rss) = measured(async {
+        let mut ids = Vec::new();
+        let mut bytes = 0u64;
+        let mut requests = 0u64;
+        let mut pending: Vec<&[SpeckleObject]> = vec![model];
+        while let Some(part) = pending.pop() {
+            requests += 1;
+            bytes += part
+                .iter()
+                .map(|o| serde_json::to_vec(o).map_or(0, |v| v.len()) as u64)
+                .sum::<u64>();
+            match execute(client, &CreateObjects::new(part.to_vec())).await {
+                Ok(envelope) => {
+                    ids.extend(envelope.into_resources()?.into_iter().filter_map(|p| p.id))
+                }
+                Err(error) if error.is_too_large() && part.len() > 1 => {
+                    let (first, second) = part.split_at(part.len() / 2);
+                    pending.push(second);
+                    pending.push(first);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok::<_, Error>((ids, bytes, requests))
+    })
+    .await;
+    let (ids, bytes, requests) = result?;
+    let push_m = Measure {
+        time,
+        bytes,
+        objects: model.len() as u64,
+        requests,
+        peak_rss,
+    };
+    let (pulled, time, peak_rss) = measured(async {
+        Ok::<u64, Error>(
+            execute(client, &GetBulkObjects::new(ids.iter().cloned()))
+                .await?
+                .into_resources()?
+                .len() as u64,
+        )
+    })
+    .await;
+    let count = pulled?;
+    Ok((
+        push_m,
+        Measure {
+            time,
+            bytes: 0,
+            objects: count,
+            requests: 1,
+            peak_rss,
+        },
+    ))
+}
+
+/// (d) The limit: the SDK's exact request bodies, prepared beforehand, sent
+/// with plain reqwest (same concurrency), no SDK logic; pull with the same
+/// getbulk bodies, bytes read and not decoded.
+pub async fn raw(
+    client: &Client,
+    base: &str,
+    model: &[SpeckleObject],
+) -> Result<(Measure, Measure), Box<dyn std::error::Error>> {
+    let token = client
+        .token()
+        .map(|t| secrecy_expose(&t))
+        .unwrap_or_default();
+    let options = PushOptions::default();
+    let mut bodies: Vec<Bytes> = Vec::new();
+    let mut batch: Vec<EncodedObject> = Vec::new();
+    let mut batch_bytes = 0usize;
+    for object in model.iter().cloned() {
+        if let Some(encoded) = encode_object(object)? {
+            let size = encoded.json.len() + 1;
+            if !batch.is_empty()
+                && (batch.len() >= options.max_batch_objects
+                    || batch_bytes + size > options.max_batch_bytes)
+            {
+                bodies.push(speckle_http::bulk::encode_array(&batch));
+                batch.clear();
+                batch_bytes = 0;
+            }
+            batch_bytes += size;
+            batch.push(encoded);
+        }
+    }
+    if !batch.is_empty() {
+        bodies.push(speckle_http::bulk::encode_array(&batch));
+    }
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    let url = format!("{base}/api/v1/objects");
+    let bytes: u64 = bodies.iter().map(|b| b.len() as u64).sum();
+    let requests = bodies.len() as u64;
+    let (result, time, peak_rss) = measured(async {
+        let answers: Vec<Result<Bytes, reqwest::Error>> = stream::iter(bodies)
+            .map(|body| {
+                let request = http
+                    .post(&url)
+                    .header("Authorization", &token)
+                    .header("Content-Type", "application/json")
+                    .body(body);
+                async move { request.send().await?.error_for_status()?.bytes().await }
+            })
+            .buffered(options.concurrency)
+            .collect()
+            .await;
+        let mut ids = Vec::new();
+        for answer in answers {
+            let value: serde_json::Value = serde_json::from_slice(&answer?)?;
+            for placeholder in value["resources"].as_array().into_iter().flatten() {
+                if let Some(id) = placeholder["_id"].as_str() {
+                    ids.push(id.to_owned());
+                }
+            }
+        }
+        Ok::<_, Box<dyn std::error::Error>>(ids)
+    })
+    .await;
+    let ids = result?;
+    let push_m = Measure {
+        time,
+        bytes,
+        objects: model.len() as u64,
+        requests,
+        peak_rss,
+    };
+    let url = format!("{base}/api/v1/objects/getbulk");
+    let chunks: Vec<Bytes> = ids
+        .chunks(PullOptions::default().chunk_size)
+        .map(|c| Bytes::from(serde_json::to_vec(c).unwrap_or_default()))
+        .collect();
+    let pull_requests = chunks.len() as u64;
+    let (result, time, peak_rss) = measured(async {
+        let sizes: Vec<Result<usize, reqwest::Error>> = stream::iter(chunks)
+            .map(|body| {
+                let request = http
+                    .post(&url)
+                    .header("Authorization", &token)
+                    .header("Content-Type", "application/json")
+                    .body(body);
+                async move {
+                    Ok(request
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .bytes()
+                        .await?
+                        .len())
+                }
+            })
+            .buffered(PullOptions::default().concurrency)
+            .collect()
+            .await;
+        let mut total = 0u64;
+        for size in sizes {
+            total += size? as u64;
+        }
+        Ok::<u64, Box<dyn std::error::Error>>(total)
+    })
+    .await;
+    let pulled_bytes = result?;
+    Ok((
+        push_m,
+        Measure {
+            time,
+            bytes: pulled_bytes,
+            objects: ids.len() as u64,
+            requests: pull_requests,
+            peak_rss,
+        },
+    ))
+}
+
+fn secrecy_expose(secret: &speckle::SecretString) -> String {
+    use speckle::ExposeSecret;
+    secret.expose_secret().to_owned()
+}
+
+/// Peak RSS of a streamed push of `n` small objects built lazily.
+pub async fn streamed_push_rss(client: &Client, n: usize) -> Result<(Measure, u64), Error> {
+    let objects = stream::iter(0..n).map(|i| {
+        SpeckleObject::from(speckle_types::Point::new(i as f64, 0.5, 0.25))
+            .with_properties(serde_json::json!({"i": i}))
+    });
+    let options = PushOptions {
+        total: Some(n as u64),
+        ..PushOptions::default()
+    };
+    let (outcome, time, peak_rss) =
+        measured(speckle_http::bulk::push_stream(client, objects, &options)).await;
+    let outcome = outcome?;
+    let m = Measure {
+        time,
+        bytes: outcome.stats.bytes,
+        objects: n as u64,
+        requests: outcome.stats.requests,
+        peak_rss,
+    };
+    Ok((m, outcome.stats.uploaded))
+}
