@@ -25,9 +25,38 @@ pub struct Measure {
     pub requests: u64,
     /// Peak RSS of the process during the transfer (server included).
     pub peak_rss: Option<u64>,
+    /// RSS when the transfer started (the model and the server are in it).
+    pub rss_before: u64,
 }
 
 impl Measure {
+    /// One line of text, for the parent process.
+    pub fn encode(&self) -> String {
+        format!(
+            "{} {} {} {} {} {}",
+            self.time.as_nanos(),
+            self.bytes,
+            self.objects,
+            self.requests,
+            self.peak_rss.unwrap_or(0),
+            self.rss_before
+        )
+    }
+
+    /// Reads [`encode`](Self::encode)'s line.
+    pub fn decode(line: &str) -> Option<Self> {
+        let n: Vec<u128> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+        let [time, bytes, objects, requests, peak, before] = n.as_slice() else { return None };
+        Some(Self {
+            time: Duration::from_nanos(u64::try_from(*time).ok()?),
+            bytes: u64::try_from(*bytes).ok()?,
+            objects: u64::try_from(*objects).ok()?,
+            requests: u64::try_from(*requests).ok()?,
+            peak_rss: (*peak > 0).then_some(u64::try_from(*peak).ok()?),
+            rss_before: u64::try_from(*before).ok()?,
+        })
+    }
+
     pub fn objects_per_s(&self) -> f64 {
         self.objects as f64 / self.time.as_secs_f64().max(1e-9)
     }
@@ -71,9 +100,17 @@ where
     F: std::future::Future<Output = T>,
 {
     rss::reset_peak();
+    RSS_BEFORE.store(rss::current().unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
     let start = Instant::now();
     let value = f.await;
     (value, start.elapsed(), rss::peak())
+}
+
+/// RSS at the start of the last measured transfer.
+static RSS_BEFORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn rss_before() -> u64 {
+    RSS_BEFORE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// (a) The SDK with its defaults.
@@ -88,6 +125,7 @@ pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, M
         objects: model.len() as u64,
         requests: outcome.stats.requests,
         peak_rss,
+        rss_before: rss_before(),
     };
     let (pulled, time, peak_rss) = measured(async {
         let mut stream = pull(client, ids, PullOptions::default());
@@ -109,6 +147,7 @@ pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, M
             objects: count,
             requests,
             peak_rss,
+            rss_before: rss_before(),
         },
     ))
 }
@@ -161,6 +200,7 @@ pub async fn connectors(
         objects: model.len() as u64,
         requests,
         peak_rss,
+        rss_before: rss_before(),
     };
     let (pulled, time, peak_rss) = measured(async {
         let mut count = 0u64;
@@ -182,6 +222,7 @@ pub async fn connectors(
             objects: count,
             requests: count.div_ceil(42),
             peak_rss,
+            rss_before: rss_before(),
         },
     ))
 }
@@ -223,6 +264,7 @@ pub async fn python(client: &Client, model: &[SpeckleObject]) -> Result<(Measure
         objects: model.len() as u64,
         requests,
         peak_rss,
+        rss_before: rss_before(),
     };
     let (pulled, time, peak_rss) = measured(async {
         Ok::<u64, Error>(
@@ -242,6 +284,7 @@ pub async fn python(client: &Client, model: &[SpeckleObject]) -> Result<(Measure
             objects: count,
             requests: 1,
             peak_rss,
+            rss_before: rss_before(),
         },
     ))
 }
@@ -318,6 +361,7 @@ pub async fn raw(
         objects: model.len() as u64,
         requests,
         peak_rss,
+        rss_before: rss_before(),
     };
     let url = format!("{base}/api/v1/objects/getbulk");
     let chunks: Vec<Bytes> = ids
@@ -362,6 +406,7 @@ pub async fn raw(
             objects: ids.len() as u64,
             requests: pull_requests,
             peak_rss,
+            rss_before: rss_before(),
         },
     ))
 }
@@ -390,6 +435,7 @@ pub async fn streamed_push_rss(client: &Client, n: usize) -> Result<(Measure, u6
         objects: n as u64,
         requests: outcome.stats.requests,
         peak_rss,
+        rss_before: rss_before(),
     };
     Ok((m, outcome.stats.uploaded))
 }

@@ -21,6 +21,8 @@ struct Args {
     streamed: usize,
     runs: usize,
     cpu_only: bool,
+    /// Child mode: run one strategy and print its measures.
+    strategy: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -31,13 +33,12 @@ fn parse() -> Result<Args, String> {
         streamed: 1_000_000,
         runs: 5,
         cpu_only: false,
+        strategy: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut number = || -> Result<usize, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{flag} needs a number"))
+            it.next().and_then(|v| v.parse().ok()).ok_or_else(|| format!("{flag} needs a number"))
         };
         match flag.as_str() {
             "--points" => args.points = number()?,
@@ -46,6 +47,7 @@ fn parse() -> Result<Args, String> {
             "--streamed" => args.streamed = number()?,
             "--runs" => args.runs = number()?.max(1),
             "--cpu-only" => args.cpu_only = true,
+            "--strategy" => args.strategy = Some(it.next().ok_or("--strategy needs a name")?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -58,24 +60,68 @@ fn mb(bytes: Option<u64>) -> String {
 
 fn row(name: &str, m: &Measure) {
     println!(
-        "| {name} | {} | {:.1} | {:.0} | {:.1} | {} |",
+        "| {name} | {} | {:.1} | {:.0} | {:.1} | {} | {} |",
         m.requests,
         m.time.as_secs_f64(),
         m.objects_per_s(),
         m.mb_per_s(),
-        mb(m.peak_rss)
+        mb(m.peak_rss),
+        mb(m.peak_rss.map(|p| p.saturating_sub(m.rss_before)))
     );
+}
+
+/// Child mode: one strategy in a fresh process, so its memory figures are
+/// its own. Prints `push <measure>` and `pull <measure>` lines.
+async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Error>> {
+    if strategy == "streamed" {
+        let (_server, client) = e2e::fresh_server().await?;
+        let (m, uploaded) = e2e::streamed_push_rss(&client, args.streamed).await?;
+        if uploaded != args.streamed as u64 {
+            return Err(format!("only {uploaded} of {} objects were stored", args.streamed).into());
+        }
+        println!("push {}", m.encode());
+        return Ok(());
+    }
+    let model = dataset::model(args.points, args.meshes, args.coordinates);
+    let (server, client) = e2e::fresh_server().await?;
+    let (push, pull) = match strategy {
+        "sdk" => e2e::sdk(&client, &model).await?,
+        "raw" => e2e::raw(&client, &server.url(), &model).await?,
+        "python" => e2e::python(&client, &model).await?,
+        "connectors" => e2e::connectors(&client, &model).await?,
+        other => return Err(format!("unknown strategy {other}").into()),
+    };
+    println!("push {}", push.encode());
+    println!("pull {}", pull.encode());
+    Ok(())
+}
+
+/// Runs one strategy in a child process and reads its measures.
+fn spawn(args: &Args, strategy: &str) -> Result<(Option<Measure>, Option<Measure>), Box<dyn std::error::Error>> {
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["--strategy", strategy])
+        .args(["--points", &args.points.to_string()])
+        .args(["--meshes", &args.meshes.to_string()])
+        .args(["--coordinates", &args.coordinates.to_string()])
+        .args(["--streamed", &args.streamed.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(format!("strategy {strategy} failed: {}", String::from_utf8_lossy(&output.stdout)).into());
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let find = |prefix: &str| text.lines().find_map(|l| l.strip_prefix(prefix)).and_then(Measure::decode);
+    Ok((find("push "), find("pull ")))
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = parse()?;
+    if let Some(strategy) = args.strategy.clone() {
+        return child(&args, &strategy).await;
+    }
     println!("# speckle-rs bulk benchmark\n");
-    println!(
-        "machine: {} cores, {}\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        os()
-    );
+    println!("machine: {} cores, {}\n", std::thread::available_parallelism().map_or(0, |n| n.get()), os());
 
     let cpu_model = dataset::model(20_000, 20, args.coordinates);
     let (encode_ratio, decode_ratio) = cpu::run(&cpu_model, args.runs);
@@ -86,57 +132,45 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let model = dataset::model(args.points, args.meshes, args.coordinates);
     let json = dataset::json_bytes(&model);
+    let objects = model.len();
+    drop(model);
     println!(
-        "End to end: {} points + {} meshes of {} coordinates = {} objects, {:.0} MB of JSON; each strategy on a fresh in-process devserver (SQLite file)\n",
+        "End to end: {} points + {} meshes of {} coordinates = {objects} objects, {:.0} MB of JSON. Each strategy runs in its own process on a fresh in-process devserver (SQLite file), SDK and server sharing the {} cores.\n",
         args.points,
         args.meshes,
         args.coordinates,
-        model.len(),
-        json as f64 / 1e6
+        json as f64 / 1e6,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
 
+    let strategies = [
+        ("sdk", "(a) SDK defaults"),
+        ("connectors", "(b) connectors strategy"),
+        ("python", "(c) Python client strategy"),
+        ("raw", "(d) raw HTTP, SDK bodies"),
+    ];
     let mut pushes = Vec::new();
     let mut pulls = Vec::new();
-    {
-        let (_server, client) = e2e::fresh_server().await?;
-        let (push, pull) = e2e::sdk(&client, &model).await?;
-        pushes.push(("(a) SDK defaults", push));
-        pulls.push(("(a) SDK defaults", pull));
-    }
-    {
-        let (server, client) = e2e::fresh_server().await?;
-        let (push, pull) = e2e::raw(&client, &server.url(), &model).await?;
-        pushes.push(("(d) raw HTTP, SDK bodies", push));
-        pulls.push(("(d) raw HTTP, SDK bodies", pull));
-    }
-    {
-        let (_server, client) = e2e::fresh_server().await?;
-        let (push, pull) = e2e::python(&client, &model).await?;
-        pushes.push(("(c) Python client strategy", push));
-        pulls.push(("(c) Python client strategy", pull));
-    }
-    {
-        let (_server, client) = e2e::fresh_server().await?;
-        let (push, pull) = e2e::connectors(&client, &model).await?;
-        pushes.push(("(b) connectors strategy", push));
-        pulls.push(("(b) connectors strategy", pull));
+    for (strategy, name) in strategies {
+        eprintln!("bench: running {name}");
+        let (push, pull) = spawn(&args, strategy)?;
+        if let Some(push) = push {
+            pushes.push((name, push));
+        }
+        if let Some(pull) = pull {
+            pulls.push((name, pull));
+        }
     }
 
     for (title, rows) in [("Push", &pushes), ("Pull", &pulls)] {
         println!("{title}\n");
-        println!("| strategy | requests | seconds | objects/s | MB/s | peak RSS MB |");
-        println!("|---|---|---|---|---|---|");
+        println!("| strategy | requests | seconds | objects/s | MB/s | peak RSS MB | RSS added MB |");
+        println!("|---|---|---|---|---|---|---|");
         for (name, m) in rows.iter() {
             row(name, m);
         }
-        let find = |prefix: &str| {
-            rows.iter()
-                .find(|(n, _)| n.starts_with(prefix))
-                .map(|(_, m)| m.objects_per_s())
-        };
-        if let (Some(a), Some(b), Some(c), Some(d)) =
-            (find("(a)"), find("(b)"), find("(c)"), find("(d)"))
-        {
+        let find = |prefix: &str| rows.iter().find(|(n, _)| n.starts_with(prefix)).map(|(_, m)| m.objects_per_s());
+        if let (Some(a), Some(b), Some(c), Some(d)) = (find("(a)"), find("(b)"), find("(c)"), find("(d)")) {
             println!(
                 "\nratios (objects/s): SDK/(b) connectors = {:.2}, SDK/(c) Python = {:.2}, SDK/(d) raw = {:.2}\n",
                 a / b.max(1e-9),
@@ -145,19 +179,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    drop(model);
 
     if args.streamed > 0 {
-        let (_server, client) = e2e::fresh_server().await?;
-        let (m, uploaded) = e2e::streamed_push_rss(&client, args.streamed).await?;
-        println!(
-            "Streamed push of {} small objects built lazily: {:.1} s, {:.0} objects/s, {} uploaded, peak RSS {} MB (SDK and devserver in one process)\n",
-            args.streamed,
-            m.time.as_secs_f64(),
-            m.objects_per_s(),
-            uploaded,
-            mb(m.peak_rss)
-        );
+        eprintln!("bench: running the streamed push");
+        if let (Some(m), _) = spawn(&args, "streamed")? {
+            println!(
+                "Streamed push of {} small objects built lazily, in its own process: {:.1} s, {:.0} objects/s, peak RSS {} MB (SDK and devserver together)\n",
+                args.streamed,
+                m.time.as_secs_f64(),
+                m.objects_per_s(),
+                mb(m.peak_rss)
+            );
+        }
     }
     println!("CPU ratios: encode {encode_ratio:.2}× serde_json::to_vec, decode {decode_ratio:.2}× serde_json Value");
     Ok(())

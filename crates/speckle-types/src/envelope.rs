@@ -35,8 +35,17 @@ macro_rules! envelope {
             $( $(#[$fmeta:meta])* $field:ident $(as $wire:literal)? : $ty:ty ),* $(,)?
         }
     ) => {
+        envelope!(@ [Deserialize] $(#[$meta])* pub struct $name $(<$t>)? { $( $(#[$fmeta])* $field $(as $wire)? : $ty ),* });
+    };
+    (
+        @ [$($derive:ident)?]
+        $(#[$meta:meta])*
+        pub struct $name:ident $(<$t:ident>)? {
+            $( $(#[$fmeta:meta])* $field:ident $(as $wire:literal)? : $ty:ty ),* $(,)?
+        }
+    ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize $(, $derive)?)]
         #[serde(rename_all = "camelCase")]
         pub struct $name $(<$t>)? {
             /// `true` on success. Note that delta GET answers 400 with `success: true`.
@@ -77,7 +86,7 @@ macro_rules! envelope {
     };
 }
 
-envelope!(
+envelope!(@ []
     /// The common envelope: `{success, message, resource, resources}`.
     ///
     /// `T` is the resource type (for `GET /accounts/admin`, whose list sits under
@@ -209,3 +218,42 @@ envelope!(
         fields: Vec<String>,
     }
 );
+
+// Written by hand for the same reason as `SpeckleObject`'s: getbulk answers
+// are megabytes of objects, and the derived code for a flattened map buffers
+// the whole answer before decoding it.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for EnvelopeVisitor<T> {
+            type Value = Envelope<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a response envelope")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Envelope<T>, A::Error> {
+                let mut envelope = Envelope::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "success" => envelope.success = map.next_value()?,
+                        "message" => envelope.message = map.next_value()?,
+                        "resource" => envelope.resource = map.next_value()?,
+                        "resources" => envelope.resources = map.next_value()?,
+                        _ => {
+                            let value: Value = map.next_value()?;
+                            envelope.extra.insert(key, value);
+                        }
+                    }
+                }
+                Ok(envelope)
+            }
+        }
+
+        deserializer.deserialize_map(EnvelopeVisitor(std::marker::PhantomData))
+    }
+}

@@ -1,6 +1,7 @@
 //! Speckle objects (fact sheet §7.7, §8).
 
-use serde::{Deserialize, Serialize};
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 use crate::common::{open_enum, Access, Extra, Timestamps};
@@ -101,7 +102,10 @@ pub const NO_PERMISSION_TEXT: &str = "You do not have permissions to view this o
 ///     other => panic!("unexpected {other:?}"),
 /// }
 /// ```
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+// Deserialize is written by hand (below): objects are the bulk of every
+// transfer, and the derived code for flattened fields buffers each object
+// into an intermediate tree before decoding it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SpeckleObject {
     /// The stored object's id. Do not set it on new objects: the server
@@ -228,5 +232,128 @@ impl SpeckleObject {
     pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
         self.data.insert(key.into(), value.into());
         self
+    }
+}
+
+/// `Option<Option<T>>` from a present key: `null` is `Some(None)`.
+fn nullable<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<Option<T>>, A::Error> {
+    map.next_value::<Option<T>>().map(Some)
+}
+
+/// The keys of an object, known ones without allocating.
+enum Key {
+    Id,
+    Type,
+    Name,
+    Hash,
+    GeometryHash,
+    ApplicationId,
+    Properties,
+    Deleted,
+    Parent,
+    Children,
+    Ancestors,
+    Owner,
+    Private,
+    CanRead,
+    CanWrite,
+    AnonymousComments,
+    Comments,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = Key;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key, E> {
+                Ok(match key {
+                    "_id" => Key::Id,
+                    "type" => Key::Type,
+                    "name" => Key::Name,
+                    "hash" => Key::Hash,
+                    "geometryHash" => Key::GeometryHash,
+                    "applicationId" => Key::ApplicationId,
+                    "properties" => Key::Properties,
+                    "deleted" => Key::Deleted,
+                    "parent" => Key::Parent,
+                    "children" => Key::Children,
+                    "ancestors" => Key::Ancestors,
+                    "owner" => Key::Owner,
+                    "private" => Key::Private,
+                    "canRead" => Key::CanRead,
+                    "canWrite" => Key::CanWrite,
+                    "anonymousComments" => Key::AnonymousComments,
+                    "comments" => Key::Comments,
+                    "createdAt" => Key::CreatedAt,
+                    "updatedAt" => Key::UpdatedAt,
+                    "__v" => Key::Version,
+                    other => Key::Other(other.to_owned()),
+                })
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for SpeckleObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = SpeckleObject;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Speckle object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SpeckleObject, A::Error> {
+                let mut o = SpeckleObject::default();
+                while let Some(key) = map.next_key::<Key>()? {
+                    match key {
+                        Key::Id => o.id = map.next_value()?,
+                        Key::Type => o.kind = map.next_value()?,
+                        Key::Name => o.name = nullable(&mut map)?,
+                        Key::Hash => o.hash = map.next_value()?,
+                        Key::GeometryHash => o.geometry_hash = nullable(&mut map)?,
+                        Key::ApplicationId => o.application_id = nullable(&mut map)?,
+                        Key::Properties => o.properties = nullable(&mut map)?,
+                        Key::Deleted => o.deleted = map.next_value()?,
+                        Key::Parent => o.parent = nullable(&mut map)?,
+                        Key::Children => o.children = map.next_value()?,
+                        Key::Ancestors => o.ancestors = map.next_value()?,
+                        Key::Owner => o.access.owner = map.next_value()?,
+                        Key::Private => o.access.private = map.next_value()?,
+                        Key::CanRead => o.access.can_read = map.next_value()?,
+                        Key::CanWrite => o.access.can_write = map.next_value()?,
+                        Key::AnonymousComments => o.access.anonymous_comments = map.next_value()?,
+                        Key::Comments => o.access.comments = map.next_value()?,
+                        Key::CreatedAt => o.timestamps.created_at = map.next_value()?,
+                        Key::UpdatedAt => o.timestamps.updated_at = map.next_value()?,
+                        Key::Version => o.timestamps.version = map.next_value()?,
+                        Key::Other(key) => {
+                            let value: Value = map.next_value()?;
+                            o.data.insert(key, value);
+                        }
+                    }
+                }
+                Ok(o)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
     }
 }

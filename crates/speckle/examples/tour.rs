@@ -131,7 +131,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             while let Some(entry) = stream.next().await {
                 match entry? {
                     Pulled::Object(object) => pulled.push(object),
-                    other => return Err(format!("unexpected {other:?}").into()),
+                    Pulled::Unavailable(id) => {
+                        return Err(format!("object {id} is not readable").into())
+                    }
                 }
             }
             Ok(pulled)

@@ -1,7 +1,12 @@
 //! `client.websockets()` authenticates with the api token. The Python client
 //! sends the 24-hour session token, which the server never matches, so its
 //! sockets are always anonymous (fact sheet §11.1 #8).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::result_large_err)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::result_large_err
+)]
 
 use std::sync::Arc;
 

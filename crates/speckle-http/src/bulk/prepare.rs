@@ -31,9 +31,13 @@ pub struct EncodedObject {
 /// # Errors
 /// An object without `type` or a placeholder without `_id`.
 pub fn encode_object(object: SpeckleObject) -> Result<Option<EncodedObject>, Error> {
-    Ok(match prepare(object)? {
-        Prepared::Object { hash, json, .. } => Some(EncodedObject { hash, json }),
-        Prepared::Placeholder(_) => None,
+    Ok(match check(object)? {
+        Check::Placeholder(_) => None,
+        Check::Object(object) => {
+            let mut json = Vec::new();
+            let (_, hash) = encode_into(object, &mut json)?;
+            Some(EncodedObject { hash, json })
+        }
     })
 }
 
@@ -59,19 +63,6 @@ pub(crate) fn join_array<'a>(elements: impl Iterator<Item = &'a [u8]> + Clone) -
 
 /// A 128-bit content hash.
 pub type HashKey = [u8; 16];
-
-/// An object ready to be packed into a batch.
-#[derive(Debug)]
-pub(crate) enum Prepared {
-    /// A new object: its hash and its JSON (with `"hash"` inside).
-    Object {
-        key: HashKey,
-        hash: String,
-        json: Vec<u8>,
-    },
-    /// A placeholder: nothing to upload, its `_id` is the result.
-    Placeholder(speckle_types::ObjectId),
-}
 
 /// The content hash the SDK gives objects that have none: XXH3-128 of the
 /// object's JSON without `_id` and `hash`, as 32 hex digits.
@@ -126,13 +117,23 @@ fn encode_error(e: serde_json::Error) -> Error {
     Error::new(ErrorKind::Encode).with_source(e)
 }
 
-/// Prepares one object. Serializes it once: without `_id` (the server would
-/// neither store nor validate a new object carrying one) and, when it has no
-/// hash, hashes those bytes and splices `"hash":"…"` in front.
-pub(crate) fn prepare(mut object: SpeckleObject) -> Result<Prepared, Error> {
+/// What push does with one input object.
+#[derive(Debug)]
+// Moved once into the encoder; boxing would add an allocation per object.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Check {
+    /// A new object to encode.
+    Object(SpeckleObject),
+    /// A placeholder: nothing to upload, its `_id` is the result.
+    Placeholder(speckle_types::ObjectId),
+}
+
+/// Sorts an input object: placeholders pass through, objects the server
+/// would refuse are input errors.
+pub(crate) fn check(object: SpeckleObject) -> Result<Check, Error> {
     if object.is_placeholder() {
         return match object.id {
-            Some(id) => Ok(Prepared::Placeholder(id)),
+            Some(id) => Ok(Check::Placeholder(id)),
             None => Err(Error::invalid_input("a placeholder without `_id`")),
         };
     }
@@ -141,44 +142,50 @@ pub(crate) fn prepare(mut object: SpeckleObject) -> Result<Prepared, Error> {
             "an object without `type`, which the server requires",
         ));
     }
-    object.id = None;
-    match object.hash.take() {
-        Some(hash) => {
-            object.hash = Some(hash.clone());
-            let json = serde_json::to_vec(&object).map_err(encode_error)?;
-            Ok(Prepared::Object {
-                key: key_of_hash(&hash),
-                hash,
-                json,
-            })
-        }
-        None => {
-            let bare = serde_json::to_vec(&object).map_err(encode_error)?;
-            let content = key_of(&bare);
-            let hash = hex(&content);
-            let json = splice_hash(&bare, &hash);
-            Ok(Prepared::Object {
-                key: key_of_hash(&hash),
-                hash,
-                json,
-            })
-        }
-    }
+    Ok(Check::Object(object))
 }
 
-/// `{"a":1}` + `h` → `{"hash":"h","a":1}`. The object has no `hash` key (it
-/// was taken out before serializing) and always has `type`, so it is never `{}`.
-fn splice_hash(json: &[u8], hash: &str) -> Vec<u8> {
-    let rest = json.get(1..).unwrap_or_default();
-    let mut out = Vec::with_capacity(json.len() + hash.len() + 10);
-    out.extend_from_slice(b"{\"hash\":\"");
-    out.extend_from_slice(hash.as_bytes());
-    out.extend_from_slice(b"\"");
-    if rest != b"}" {
-        out.push(b',');
+/// Appends the object's JSON to `out`, serialized once: without `_id` (the
+/// server would neither store nor validate a new object carrying one) and,
+/// when it has no hash, with `"hash":"<content hash>"` written in front. The
+/// hash covers exactly the JSON of the object without `_id` and `hash`
+/// ([`content_hash`]). On error `out` is left as it was.
+pub(crate) fn encode_into(
+    mut object: SpeckleObject,
+    out: &mut Vec<u8>,
+) -> Result<(HashKey, String), Error> {
+    object.id = None;
+    let start = out.len();
+    if let Some(hash) = object.hash.clone() {
+        if let Err(e) = serde_json::to_writer(&mut *out, &object) {
+            out.truncate(start);
+            return Err(encode_error(e));
+        }
+        return Ok((key_of_hash(&hash), hash));
     }
-    out.extend_from_slice(rest);
-    out
+    // `{"hash":"<32 placeholder digits>"` then the object's own `{…}`, whose
+    // opening brace becomes the comma: one serialization, no copy.
+    out.extend_from_slice(b"{\"hash\":\"");
+    let digits = out.len();
+    out.extend_from_slice(&[b'0'; 32]);
+    out.push(b'"');
+    let body = out.len();
+    if let Err(e) = serde_json::to_writer(&mut *out, &object) {
+        out.truncate(start);
+        return Err(encode_error(e));
+    }
+    let hash = hex(&key_of(out.get(body..).unwrap_or_default()));
+    if let Some(slot) = out.get_mut(digits..digits + 32) {
+        slot.copy_from_slice(hash.as_bytes());
+    }
+    if out.len() - body == 2 {
+        // `{}`: close the object after the hash.
+        out.truncate(body);
+        out.push(b'}');
+    } else if let Some(brace) = out.get_mut(body) {
+        *brace = b',';
+    }
+    Ok((key_of_hash(&hash), hash))
 }
 
 #[cfg(test)]
@@ -189,7 +196,7 @@ mod tests {
     #[test]
     fn prepared_json_is_the_object_with_its_hash() {
         let object = SpeckleObject::from(Point::new(1.0, 2.0, 3.0)).with("note", "x");
-        let Prepared::Object { hash, json, .. } = prepare(object.clone()).unwrap() else {
+        let Some(EncodedObject { hash, json }) = encode_object(object.clone()).unwrap() else {
             panic!()
         };
         let mut expected = object;
@@ -204,7 +211,7 @@ mod tests {
         let mut object = SpeckleObject::new(ObjectType::Point);
         object.hash = Some("mine".into());
         object.id = Some("client-side".into());
-        let Prepared::Object { hash, json, .. } = prepare(object).unwrap() else {
+        let Some(EncodedObject { hash, json }) = encode_object(object).unwrap() else {
             panic!()
         };
         assert_eq!(hash, "mine");
@@ -212,19 +219,22 @@ mod tests {
             std::str::from_utf8(&json).unwrap(),
             r#"{"type":"Point","hash":"mine"}"#
         );
-        assert!(matches!(
-            prepare(SpeckleObject::placeholder("p")).unwrap(),
-            Prepared::Placeholder(_)
-        ));
-        assert!(prepare(SpeckleObject::default()).is_err());
+        assert!(encode_object(SpeckleObject::placeholder("p"))
+            .unwrap()
+            .is_none());
+        assert!(encode_object(SpeckleObject::default()).is_err());
     }
 
     #[test]
-    fn splice_handles_minimal_objects() {
+    fn encoding_appends_and_restores_on_error() {
+        let mut out = b"[".to_vec();
+        let (_, hash) = encode_into(SpeckleObject::new(ObjectType::Null), &mut out).unwrap();
         assert_eq!(
-            splice_hash(br#"{"type":"Null"}"#, "h"),
-            br#"{"hash":"h","type":"Null"}"#.to_vec()
+            out,
+            format!(r#"[{{"hash":"{hash}","type":"Null"}}"#).into_bytes()
         );
-        assert_eq!(splice_hash(b"{}", "h"), br#"{"hash":"h"}"#.to_vec());
+        let mut empty = Vec::new();
+        let (_, hash) = encode_into(SpeckleObject::default(), &mut empty).unwrap();
+        assert_eq!(empty, format!(r#"{{"hash":"{hash}"}}"#).into_bytes());
     }
 }

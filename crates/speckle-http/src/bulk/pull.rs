@@ -38,9 +38,8 @@ impl Default for PullOptions {
     }
 }
 
-/// One pulled entry.
+/// One pulled entry. Exhaustive on purpose: an id either comes back or not.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 // Entries are handed over one at a time; boxing every object would cost an
 // allocation each for no gain.
 #[allow(clippy::large_enum_variant)]

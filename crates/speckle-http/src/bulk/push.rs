@@ -10,7 +10,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use speckle_types::{ObjectId, SpeckleObject};
 
 use super::cache::ObjectCache;
-use super::prepare::{join_array, prepare, HashKey, Prepared};
+use super::prepare::{check, encode_into, Check, HashKey};
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::CreateObjects;
 use crate::{execute, missing, Client, EnvelopeExt, Error};
@@ -125,16 +125,61 @@ impl PushOutcome {
     }
 }
 
-/// One object waiting in a batch.
-struct Pending {
+/// One object of a batch: where its JSON sits in the batch body.
+struct Entry {
     index: u32,
     hash: String,
-    json: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+/// A request body being filled: a JSON array the objects are serialized
+/// straight into, and where each one is.
+struct Batch {
+    body: Vec<u8>,
+    entries: Vec<Entry>,
+}
+
+impl Batch {
+    fn new(capacity: usize) -> Self {
+        let mut body = Vec::with_capacity(capacity);
+        body.push(b'[');
+        Self {
+            body,
+            entries: Vec::new(),
+        }
+    }
+
+    /// A batch made of some entries of another (for 413 splits).
+    fn from_entries(source: &[u8], entries: Vec<Entry>) -> Self {
+        let mut batch = Batch::new(entries.iter().map(|e| e.end - e.start + 1).sum::<usize>() + 2);
+        for entry in entries {
+            if !batch.entries.is_empty() {
+                batch.body.push(b',');
+            }
+            let start = batch.body.len();
+            batch
+                .body
+                .extend_from_slice(source.get(entry.start..entry.end).unwrap_or_default());
+            let end = batch.body.len();
+            batch.entries.push(Entry {
+                start,
+                end,
+                ..entry
+            });
+        }
+        batch
+    }
+
+    fn finish(mut self) -> (Bytes, Vec<Entry>) {
+        self.body.push(b']');
+        (Bytes::from(self.body), self.entries)
+    }
 }
 
 /// What the packing stage hands to the sending stage.
 enum Work {
-    Batch(Vec<Pending>),
+    Batch(Batch),
     Resolved(u32, ObjectId, Source),
     Duplicate(u32, u32),
     Failed(u32, Option<String>, Error),
@@ -165,8 +210,7 @@ struct Packer<S> {
     input: S,
     next_index: u32,
     seen: HashMap<HashKey, u32>,
-    batch: Vec<Pending>,
-    batch_bytes: usize,
+    batch: Batch,
     ready: VecDeque<Work>,
     cache: Option<Arc<ObjectCache>>,
     max_objects: usize,
@@ -176,46 +220,79 @@ struct Packer<S> {
 
 impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
     fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            self.ready
-                .push_back(Work::Batch(std::mem::take(&mut self.batch)));
-            self.batch_bytes = 0;
+        if !self.batch.entries.is_empty() {
+            let full = std::mem::replace(
+                &mut self.batch,
+                Batch::new(self.max_bytes.min(1 << 24) + 64),
+            );
+            self.ready.push_back(Work::Batch(full));
         }
     }
 
     fn accept(&mut self, object: SpeckleObject) {
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
-        match prepare(object) {
-            Err(error) => self.ready.push_back(Work::Failed(index, None, error)),
-            Ok(Prepared::Placeholder(id)) => {
-                self.ready
+        let object = match check(object) {
+            Err(error) => return self.ready.push_back(Work::Failed(index, None, error)),
+            Ok(Check::Placeholder(id)) => {
+                return self
+                    .ready
                     .push_back(Work::Resolved(index, id, Source::Placeholder))
             }
-            Ok(Prepared::Object { key, hash, json }) => {
-                if let Some(first) = self.seen.get(&key) {
-                    self.ready.push_back(Work::Duplicate(index, *first));
-                    return;
-                }
-                self.seen.insert(key, index);
-                if let Some(id) = self.cache.as_ref().and_then(|c| c.lookup(&key)) {
-                    self.ready
-                        .push_back(Work::Resolved(index, id, Source::Cache));
-                    return;
-                }
-                let size = json.len() + 1;
-                if !self.batch.is_empty()
-                    && (self.batch.len() >= self.max_objects
-                        || self.batch_bytes + size > self.max_bytes)
-                {
-                    self.flush();
-                }
-                self.batch_bytes += size;
-                self.batch.push(Pending { index, hash, json });
-                if self.batch.len() >= self.max_objects || self.batch_bytes >= self.max_bytes {
-                    self.flush();
-                }
+            Ok(Check::Object(object)) => object,
+        };
+        // Serialize straight into the batch body; undo if it is not sent.
+        let mark = self.batch.body.len();
+        if !self.batch.entries.is_empty() {
+            self.batch.body.push(b',');
+        }
+        let start = self.batch.body.len();
+        let (key, hash) = match encode_into(object, &mut self.batch.body) {
+            Ok(encoded) => encoded,
+            Err(error) => {
+                self.batch.body.truncate(mark);
+                return self.ready.push_back(Work::Failed(index, None, error));
             }
+        };
+        let end = self.batch.body.len();
+        if let Some(first) = self.seen.get(&key) {
+            self.batch.body.truncate(mark);
+            return self.ready.push_back(Work::Duplicate(index, *first));
+        }
+        self.seen.insert(key, index);
+        if let Some(id) = self.cache.as_ref().and_then(|c| c.lookup(&key)) {
+            self.batch.body.truncate(mark);
+            return self
+                .ready
+                .push_back(Work::Resolved(index, id, Source::Cache));
+        }
+        let entry = Entry {
+            index,
+            hash,
+            start,
+            end,
+        };
+        let over = self.batch.entries.len() >= self.max_objects || end + 1 > self.max_bytes;
+        if !self.batch.entries.is_empty() && over {
+            // It does not fit: close the batch without it and start the next with it.
+            let json = self.batch.body.get(start..end).unwrap_or_default().to_vec();
+            self.batch.body.truncate(mark);
+            self.flush();
+            let start = self.batch.body.len();
+            self.batch.body.extend_from_slice(&json);
+            let end = self.batch.body.len();
+            self.batch.entries.push(Entry {
+                start,
+                end,
+                ..entry
+            });
+        } else {
+            self.batch.entries.push(entry);
+        }
+        if self.batch.entries.len() >= self.max_objects
+            || self.batch.body.len() + 1 >= self.max_bytes
+        {
+            self.flush();
         }
     }
 
@@ -260,8 +337,7 @@ where
         input: objects,
         next_index: 0,
         seen: HashMap::new(),
-        batch: Vec::new(),
-        batch_bytes: 0,
+        batch: Batch::new(options.max_batch_bytes.clamp(1, 1 << 24) + 64),
         ready: VecDeque::new(),
         cache: options.cache.clone(),
         max_objects: options.max_batch_objects.max(1),
@@ -390,16 +466,16 @@ async fn run(client: &Client, work: Work, options: &PushOptions) -> Result<Done,
 /// Sends one batch; on 413 sends its halves, down to single objects.
 fn send<'a>(
     client: &'a Client,
-    batch: Vec<Pending>,
+    batch: Batch,
     options: &'a PushOptions,
     done: &'a mut Done,
 ) -> BoxFuture<'a, Result<(), Error>> {
     Box::pin(async move {
-        let count = batch.len();
-        let body = array_body(&batch);
+        let (body, mut entries) = batch.finish();
+        let count = entries.len();
         done.requests += 1;
         done.bytes += body.len() as u64;
-        let endpoint = CreateObjects::prepared(body, count).gzip(options.gzip);
+        let endpoint = CreateObjects::prepared(body.clone(), count).gzip(options.gzip);
         match execute(client, &endpoint).await {
             Ok(envelope) => {
                 let placeholders = envelope.into_resources()?;
@@ -409,27 +485,26 @@ fn send<'a>(
                         placeholders.len()
                     )));
                 }
-                for (pending, placeholder) in batch.into_iter().zip(placeholders) {
+                for (entry, placeholder) in entries.into_iter().zip(placeholders) {
                     let id = placeholder.id.ok_or_else(|| missing("resources[]._id"))?;
                     if let Some(cache) = &options.cache {
-                        cache.insert(&pending.hash, &id)?;
+                        cache.insert(&entry.hash, &id)?;
                     }
                     done.uploaded += 1;
-                    done.resolved.push((pending.index, id));
+                    done.resolved.push((entry.index, id));
                 }
                 Ok(())
             }
             Err(error) if error.is_too_large() && count > 1 => {
-                let mut first = batch;
-                let second = first.split_off(count / 2);
-                send(client, first, options, done).await?;
-                send(client, second, options, done).await
+                let second = entries.split_off(count / 2);
+                send(client, Batch::from_entries(&body, entries), options, done).await?;
+                send(client, Batch::from_entries(&body, second), options, done).await
             }
             Err(error) if error.is_too_large() => {
-                let pending = batch.into_iter().next();
+                let entry = entries.into_iter().next();
                 done.failures.push(PushFailure {
-                    index: pending.as_ref().map_or(0, |p| p.index as usize),
-                    hash: pending.map(|p| p.hash),
+                    index: entry.as_ref().map_or(0, |e| e.index as usize),
+                    hash: entry.map(|e| e.hash),
                     error,
                 });
                 Ok(())
@@ -437,8 +512,4 @@ fn send<'a>(
             Err(error) => Err(error),
         }
     })
-}
-
-fn array_body(batch: &[Pending]) -> Bytes {
-    join_array(batch.iter().map(|p| p.json.as_slice()))
 }

@@ -169,7 +169,6 @@ impl<'a> Objects<'a> {
                 Pulled::Unavailable(id) => SpeckleObject::new(ObjectType::String)
                     .with_id(id)
                     .with("value", NO_PERMISSION_TEXT),
-                _ => continue,
             });
         }
         Ok(objects)
