@@ -45,8 +45,13 @@ impl Measure {
 
     /// Reads [`encode`](Self::encode)'s line.
     pub fn decode(line: &str) -> Option<Self> {
-        let n: Vec<u128> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
-        let [time, bytes, objects, requests, peak, before] = n.as_slice() else { return None };
+        let n: Vec<u128> = line
+            .split_whitespace()
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        let [time, bytes, objects, requests, peak, before] = n.as_slice() else {
+            return None;
+        };
         Some(Self {
             time: Duration::from_nanos(u64::try_from(*time).ok()?),
             bytes: u64::try_from(*bytes).ok()?,
@@ -100,7 +105,10 @@ where
     F: std::future::Future<Output = T>,
 {
     rss::reset_peak();
-    RSS_BEFORE.store(rss::current().unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
+    RSS_BEFORE.store(
+        rss::current().unwrap_or(0),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let start = Instant::now();
     let value = f.await;
     (value, start.elapsed(), rss::peak())

@@ -38,7 +38,9 @@ fn parse() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut number = || -> Result<usize, String> {
-            it.next().and_then(|v| v.parse().ok()).ok_or_else(|| format!("{flag} needs a number"))
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{flag} needs a number"))
         };
         match flag.as_str() {
             "--points" => args.points = number()?,
@@ -97,7 +99,10 @@ async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Er
 }
 
 /// Runs one strategy in a child process and reads its measures.
-fn spawn(args: &Args, strategy: &str) -> Result<(Option<Measure>, Option<Measure>), Box<dyn std::error::Error>> {
+fn spawn(
+    args: &Args,
+    strategy: &str,
+) -> Result<(Option<Measure>, Option<Measure>), Box<dyn std::error::Error>> {
     let output = std::process::Command::new(std::env::current_exe()?)
         .args(["--strategy", strategy])
         .args(["--points", &args.points.to_string()])
@@ -107,10 +112,18 @@ fn spawn(args: &Args, strategy: &str) -> Result<(Option<Measure>, Option<Measure
         .stderr(std::process::Stdio::inherit())
         .output()?;
     if !output.status.success() {
-        return Err(format!("strategy {strategy} failed: {}", String::from_utf8_lossy(&output.stdout)).into());
+        return Err(format!(
+            "strategy {strategy} failed: {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+        .into());
     }
     let text = String::from_utf8_lossy(&output.stdout);
-    let find = |prefix: &str| text.lines().find_map(|l| l.strip_prefix(prefix)).and_then(Measure::decode);
+    let find = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .and_then(Measure::decode)
+    };
     Ok((find("push "), find("pull ")))
 }
 
@@ -121,7 +134,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return child(&args, &strategy).await;
     }
     println!("# speckle-rs bulk benchmark\n");
-    println!("machine: {} cores, {}\n", std::thread::available_parallelism().map_or(0, |n| n.get()), os());
+    println!(
+        "machine: {} cores, {}\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        os()
+    );
 
     let cpu_model = dataset::model(20_000, 20, args.coordinates);
     let (encode_ratio, decode_ratio) = cpu::run(&cpu_model, args.runs);
@@ -164,13 +181,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for (title, rows) in [("Push", &pushes), ("Pull", &pulls)] {
         println!("{title}\n");
-        println!("| strategy | requests | seconds | objects/s | MB/s | peak RSS MB | RSS added MB |");
+        println!(
+            "| strategy | requests | seconds | objects/s | MB/s | peak RSS MB | RSS added MB |"
+        );
         println!("|---|---|---|---|---|---|---|");
         for (name, m) in rows.iter() {
             row(name, m);
         }
-        let find = |prefix: &str| rows.iter().find(|(n, _)| n.starts_with(prefix)).map(|(_, m)| m.objects_per_s());
-        if let (Some(a), Some(b), Some(c), Some(d)) = (find("(a)"), find("(b)"), find("(c)"), find("(d)")) {
+        let find = |prefix: &str| {
+            rows.iter()
+                .find(|(n, _)| n.starts_with(prefix))
+                .map(|(_, m)| m.objects_per_s())
+        };
+        if let (Some(a), Some(b), Some(c), Some(d)) =
+            (find("(a)"), find("(b)"), find("(c)"), find("(d)"))
+        {
             println!(
                 "\nratios (objects/s): SDK/(b) connectors = {:.2}, SDK/(c) Python = {:.2}, SDK/(d) raw = {:.2}\n",
                 a / b.max(1e-9),

@@ -125,7 +125,7 @@ pub(super) async fn read(headers: &HeaderMap, body: Body, limit: usize) -> Resul
 
 /// Most a refused body is read (and thrown away) so that a client that
 /// writes its whole body before reading the answer still gets the 413.
-const DRAIN_MAX: usize = 256 * 1024 * 1024;
+const DRAIN_MAX: usize = 1024 * 1024 * 1024;
 
 /// Reads at most `cap` bytes. `Err(Some(()))`: too large (the rest is
 /// drained); `Err(None)`: the client went away.

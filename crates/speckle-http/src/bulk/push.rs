@@ -495,7 +495,12 @@ fn send<'a>(
                 }
                 Ok(())
             }
-            Err(error) if error.is_too_large() && count > 1 => {
+            // A server that refuses a body early may close the connection
+            // while it is still being written, which looks like a broken
+            // pipe rather than a 413. Halving never loses an object (they are
+            // content-addressed), so a multi-object batch whose connection
+            // failed even after retries is split too.
+            Err(error) if (error.is_too_large() || error.is_transport()) && count > 1 => {
                 let second = entries.split_off(count / 2);
                 send(client, Batch::from_entries(&body, entries), options, done).await?;
                 send(client, Batch::from_entries(&body, second), options, done).await
