@@ -60,13 +60,20 @@ fn mb(bytes: Option<u64>) -> String {
     bytes.map_or("n/a".to_owned(), |b| format!("{:.0}", b as f64 / 1e6))
 }
 
-fn row(name: &str, m: &Measure) {
+/// One table row; `model_bytes` gives MB/s when the strategy did not count
+/// bytes itself (pulls decode answers instead of counting them).
+fn row(name: &str, m: &Measure, model_bytes: usize) {
+    let mb_per_s = if m.bytes > 0 {
+        m.mb_per_s()
+    } else {
+        model_bytes as f64 / 1e6 / m.time.as_secs_f64().max(1e-9)
+    };
     println!(
         "| {name} | {} | {:.1} | {:.0} | {:.1} | {} | {} |",
         m.requests,
         m.time.as_secs_f64(),
         m.objects_per_s(),
-        m.mb_per_s(),
+        mb_per_s,
         mb(m.peak_rss),
         mb(m.peak_rss.map(|p| p.saturating_sub(m.rss_before)))
     );
@@ -186,7 +193,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         println!("|---|---|---|---|---|---|---|");
         for (name, m) in rows.iter() {
-            row(name, m);
+            row(name, m, json);
         }
         let find = |prefix: &str| {
             rows.iter()

@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use speckle_http::endpoints::route_for;
 use speckle_http::transport::{
     HttpRequest, HttpResponse, ReqwestTransport, Transport, TransportError,
 };
-use speckle_http::{Method, Mount, Route, ALL_ROUTES};
+use speckle_http::Route;
 
 /// A server to test against.
 pub struct Target {
@@ -60,42 +61,6 @@ pub fn unique() -> String {
     format!("{nanos:x}{}", COUNTER.fetch_add(1, Ordering::Relaxed))
 }
 
-/// The route whose template matches `path` (from `/api…`), preferring literal
-/// segments (`/streams/admin` over `/streams/:streamId`) as the server does.
-pub fn route_of(method: Method, path: &str) -> Option<Route> {
-    let path = path
-        .strip_prefix("/api/v1")
-        .map(|p| format!("/api{p}"))
-        .unwrap_or_else(|| path.to_owned());
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    ALL_ROUTES
-        .iter()
-        .filter(|r| r.method == method)
-        .filter_map(|r| {
-            let template = match r.mount {
-                Mount::Api => format!("/api{}", r.template),
-                _ => r.template.to_owned(),
-            };
-            let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-            if parts.len() != segments.len() {
-                return None;
-            }
-            let mut literal = 0;
-            for (p, s) in parts.iter().zip(&segments) {
-                if p.starts_with(':') {
-                    continue;
-                }
-                if !p.eq_ignore_ascii_case(s) {
-                    return None;
-                }
-                literal += 1;
-            }
-            Some((literal, *r))
-        })
-        .max_by_key(|(literal, _)| *literal)
-        .map(|(_, r)| r)
-}
-
 /// A transport that forwards to reqwest and notes every route it sends to.
 #[derive(Debug)]
 pub struct RouteRecorder {
@@ -123,7 +88,7 @@ impl RouteRecorder {
 #[async_trait]
 impl Transport for RouteRecorder {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        if let Some(route) = route_of(request.method, request.url.path()) {
+        if let Some(route) = route_for(request.method, request.url.path()) {
             if let Ok(mut hits) = self.hits.lock() {
                 hits.push(route);
             }

@@ -9,44 +9,12 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde_json::{json, Value};
 use speckle::http::transport::{HttpRequest, HttpResponse, Transport, TransportError};
-use speckle::http::{Method, Mount, Route, ALL_ROUTES};
+use speckle::http::{Method, Route};
 use speckle::*;
 
 #[derive(Debug, Default)]
 struct Recorder {
     hits: Mutex<Vec<Route>>,
-}
-
-/// The route whose template matches `path`, preferring literal segments
-/// (`/streams/admin` over `/streams/:streamId`), as the server's routing does.
-fn route_of(method: Method, path: &str) -> Option<Route> {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    ALL_ROUTES
-        .iter()
-        .filter(|r| r.method == method)
-        .filter_map(|r| {
-            let template = match r.mount {
-                Mount::Api => format!("/api/v1{}", r.template),
-                _ => r.template.to_owned(),
-            };
-            let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
-            if parts.len() != segments.len() {
-                return None;
-            }
-            let mut literal = 0;
-            for (p, s) in parts.iter().zip(&segments) {
-                if p.starts_with(':') {
-                    continue;
-                }
-                if p != s {
-                    return None;
-                }
-                literal += 1;
-            }
-            Some((literal, *r))
-        })
-        .max_by_key(|(literal, _)| *literal)
-        .map(|(_, r)| r)
 }
 
 fn answer(route: &Route, request: &HttpRequest) -> Value {
@@ -81,7 +49,7 @@ fn answer(route: &Route, request: &HttpRequest) -> Value {
 #[async_trait]
 impl Transport for Recorder {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let route = route_of(request.method, request.url.path())
+        let route = speckle::http::endpoints::route_for(request.method, request.url.path())
             .unwrap_or_else(|| panic!("no route for {} {}", request.method, request.url.path()));
         self.hits.lock().unwrap().push(route);
         Ok(HttpResponse::new(

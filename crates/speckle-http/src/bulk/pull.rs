@@ -2,12 +2,14 @@
 //! order as a `Stream`.
 
 use futures_util::stream::{self, BoxStream, StreamExt};
-use speckle_types::{ObjectId, SpeckleObject};
+use speckle_types::{Envelope, ObjectId, SpeckleObject};
 
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::GetBulkObjects;
+use crate::execute::decode_response;
 use crate::query::Query;
-use crate::{execute, missing, Client, EnvelopeExt, Error};
+use crate::transport::HttpResponse;
+use crate::{execute_raw, missing, Client, Endpoint, EnvelopeExt, Error, ErrorKind};
 
 /// How a pull is chunked.
 ///
@@ -118,7 +120,11 @@ pub fn pull<'a>(
 
 async fn fetch(client: &Client, ids: Vec<ObjectId>, query: Query) -> Result<Vec<Pulled>, Error> {
     let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query);
-    let objects = execute(client, &endpoint).await?.into_resources()?;
+    let body = execute_raw(client, &endpoint).await?;
+    let objects = decode_off_thread(body)
+        .await
+        .map_err(|e| e.at(GetBulkObjects::ROUTE))?
+        .into_resources()?;
     if objects.len() != ids.len() {
         return Err(missing(&format!(
             "resources: {} ids asked, {} objects returned",
@@ -137,4 +143,24 @@ async fn fetch(client: &Client, ids: Vec<ObjectId>, query: Query) -> Result<Vec<
             }
         })
         .collect())
+}
+
+/// Decodes a getbulk answer on a blocking thread when the runtime has
+/// several, so that decoding one chunk overlaps with fetching the next
+/// (decoding megabytes of coordinates is the pull's main CPU cost).
+async fn decode_off_thread(body: bytes::Bytes) -> Result<Envelope<SpeckleObject>, Error> {
+    let decode =
+        move || decode_response::<Envelope<SpeckleObject>>(&HttpResponse::new(200, body), false);
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            handle.spawn_blocking(decode).await.unwrap_or_else(|join| {
+                Err(Error::new(ErrorKind::Decode {
+                    path: String::new(),
+                    body: String::new(),
+                })
+                .with_source(join))
+            })
+        }
+        _ => decode(),
+    }
 }

@@ -152,6 +152,49 @@ all_routes![
     projects::DeleteProject,
 ];
 
+/// The route a request path targets: the endpoint route whose template
+/// matches `path` (`/api/v1/streams/abc`, `/api/streams/abc` or
+/// `/api/plugins`), preferring literal segments (`/streams/admin` over
+/// `/streams/:streamId`) and ignoring case, as the server's router does.
+/// For recording transports and logs.
+///
+/// ```
+/// use speckle_http::{endpoints::route_for, Method};
+/// let route = route_for(Method::Get, "/api/v1/streams/admin").unwrap();
+/// assert_eq!(route.template, "/streams/admin");
+/// assert_eq!(route_for(Method::Get, "/api/streams/60uCme_s0").unwrap().template, "/streams/:streamId");
+/// ```
+pub fn route_for(method: crate::Method, path: &str) -> Option<Route> {
+    let path = match path.strip_prefix("/api/v1") {
+        Some(rest) => format!("/api{rest}"),
+        None => path.to_owned(),
+    };
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    ALL_ROUTES
+        .iter()
+        .filter(|route| route.method == method)
+        .filter_map(|route| {
+            let template = route.full_template();
+            let parts: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+            if parts.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (part, segment) in parts.iter().zip(&segments) {
+                if part.starts_with(':') {
+                    continue;
+                }
+                if !part.eq_ignore_ascii_case(segment) {
+                    return None;
+                }
+                literal += 1;
+            }
+            Some((literal, *route))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, route)| route)
+}
+
 #[cfg(test)]
 mod tests {
     use super::seg;
