@@ -313,7 +313,7 @@ pub async fn raw(
     let mut bodies: Vec<Bytes> = Vec::new();
     let mut batch: Vec<EncodedObject> = Vec::new();
     let mut batch_bytes = 0usize;
-    for object in model.iter().cloned() {
+    for object in model {
         if let Some(encoded) = encode_object(object)? {
             let size = encoded.json.len() + 1;
             if !batch.is_empty()

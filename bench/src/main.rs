@@ -189,7 +189,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (title, rows) in [("Push", &pushes), ("Pull", &pulls)] {
         println!("{title}\n");
         println!(
-            "| strategy | requests | seconds | objects/s | MB/s | peak RSS MB | RSS added MB |"
+            "| strategy | requests | seconds | objects/s | MB/s of JSON | peak RSS MB | RSS added MB |"
         );
         println!("|---|---|---|---|---|---|---|");
         for (name, m) in rows.iter() {

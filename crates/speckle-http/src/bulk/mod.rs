@@ -20,4 +20,4 @@ pub use cache::ObjectCache;
 pub use prepare::{content_hash, encode_array, encode_object, EncodedObject};
 pub use progress::{Progress, ProgressFn};
 pub use pull::{pull, PullOptions, Pulled};
-pub use push::{push, push_stream, PushFailure, PushOptions, PushOutcome, PushStats};
+pub use push::{push, push_stream, BodyBuilder, PushFailure, PushOptions, PushOutcome, PushStats};

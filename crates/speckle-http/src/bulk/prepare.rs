@@ -23,22 +23,28 @@ pub struct EncodedObject {
 /// ```
 /// use speckle_http::bulk::{encode_array, encode_object};
 /// use speckle_types::{Point, SpeckleObject};
-/// let encoded = encode_object(SpeckleObject::from(Point::new(0.0, 0.0, 1.0))).unwrap().unwrap();
+/// let encoded = encode_object(&SpeckleObject::from(Point::new(0.0, 0.0, 1.0))).unwrap().unwrap();
 /// let body = encode_array(&[encoded.clone()]);
 /// assert!(body.starts_with(b"[{\"hash\":"));
 /// ```
 ///
 /// # Errors
 /// An object without `type` or a placeholder without `_id`.
-pub fn encode_object(object: SpeckleObject) -> Result<Option<EncodedObject>, Error> {
-    Ok(match check(object)? {
-        Check::Placeholder(_) => None,
-        Check::Object(object) => {
-            let mut json = Vec::new();
-            let (_, hash) = encode_into(object, &mut json)?;
-            Some(EncodedObject { hash, json })
-        }
-    })
+pub fn encode_object(object: &SpeckleObject) -> Result<Option<EncodedObject>, Error> {
+    if object.is_placeholder() {
+        return match object.id {
+            Some(_) => Ok(None),
+            None => Err(Error::invalid_input("a placeholder without `_id`")),
+        };
+    }
+    if object.kind.is_none() {
+        return Err(Error::invalid_input(
+            "an object without `type`, which the server requires",
+        ));
+    }
+    let mut json = Vec::new();
+    let (_, hash) = encode_into(object, &mut json)?;
+    Ok(Some(EncodedObject { hash, json }))
 }
 
 /// Joins encoded objects into the JSON array body of `POST /objects`.
@@ -151,13 +157,18 @@ pub(crate) fn check(object: SpeckleObject) -> Result<Check, Error> {
 /// hash covers exactly the JSON of the object without `_id` and `hash`
 /// ([`content_hash`]). On error `out` is left as it was.
 pub(crate) fn encode_into(
-    mut object: SpeckleObject,
+    object: &SpeckleObject,
     out: &mut Vec<u8>,
 ) -> Result<(HashKey, String), Error> {
-    object.id = None;
+    if object.id.is_some() {
+        // Rare: new objects normally have no id. Send a copy without it.
+        let mut bare = object.clone();
+        bare.id = None;
+        return encode_into(&bare, out);
+    }
     let start = out.len();
     if let Some(hash) = object.hash.clone() {
-        if let Err(e) = serde_json::to_writer(&mut *out, &object) {
+        if let Err(e) = serde_json::to_writer(&mut *out, object) {
             out.truncate(start);
             return Err(encode_error(e));
         }
@@ -196,7 +207,7 @@ mod tests {
     #[test]
     fn prepared_json_is_the_object_with_its_hash() {
         let object = SpeckleObject::from(Point::new(1.0, 2.0, 3.0)).with("note", "x");
-        let Some(EncodedObject { hash, json }) = encode_object(object.clone()).unwrap() else {
+        let Some(EncodedObject { hash, json }) = encode_object(&object).unwrap() else {
             panic!()
         };
         let mut expected = object;
@@ -211,7 +222,7 @@ mod tests {
         let mut object = SpeckleObject::new(ObjectType::Point);
         object.hash = Some("mine".into());
         object.id = Some("client-side".into());
-        let Some(EncodedObject { hash, json }) = encode_object(object).unwrap() else {
+        let Some(EncodedObject { hash, json }) = encode_object(&object).unwrap() else {
             panic!()
         };
         assert_eq!(hash, "mine");
@@ -219,22 +230,22 @@ mod tests {
             std::str::from_utf8(&json).unwrap(),
             r#"{"type":"Point","hash":"mine"}"#
         );
-        assert!(encode_object(SpeckleObject::placeholder("p"))
+        assert!(encode_object(&SpeckleObject::placeholder("p"))
             .unwrap()
             .is_none());
-        assert!(encode_object(SpeckleObject::default()).is_err());
+        assert!(encode_object(&SpeckleObject::default()).is_err());
     }
 
     #[test]
     fn encoding_appends_and_restores_on_error() {
         let mut out = b"[".to_vec();
-        let (_, hash) = encode_into(SpeckleObject::new(ObjectType::Null), &mut out).unwrap();
+        let (_, hash) = encode_into(&SpeckleObject::new(ObjectType::Null), &mut out).unwrap();
         assert_eq!(
             out,
             format!(r#"[{{"hash":"{hash}","type":"Null"}}"#).into_bytes()
         );
         let mut empty = Vec::new();
-        let (_, hash) = encode_into(SpeckleObject::default(), &mut empty).unwrap();
+        let (_, hash) = encode_into(&SpeckleObject::default(), &mut empty).unwrap();
         assert_eq!(empty, format!(r#"{{"hash":"{hash}"}}"#).into_bytes());
     }
 }

@@ -177,6 +177,100 @@ impl Batch {
     }
 }
 
+/// Builds the JSON array body of one `POST /objects` exactly as push does:
+/// each object serialized straight into the body, its content hash written
+/// in place, `_id` dropped. For callers with their own sending loop, and for
+/// measuring the per-object cost of push.
+///
+/// ```
+/// use speckle_http::bulk::BodyBuilder;
+/// use speckle_types::{Point, SpeckleObject};
+/// let mut body = BodyBuilder::new();
+/// let hash = body.add(&SpeckleObject::from(Point::new(1.0, 2.0, 3.0))).unwrap();
+/// assert!(hash.is_some());
+/// assert_eq!(body.len(), 1);
+/// let json = body.finish();
+/// assert!(json.starts_with(b"[{\"hash\":"));
+/// ```
+pub struct BodyBuilder {
+    batch: Batch,
+}
+
+impl Default for BodyBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BodyBuilder {
+    /// An empty body.
+    pub fn new() -> Self {
+        Self {
+            batch: Batch::new(64 * 1024),
+        }
+    }
+
+    /// Appends an object and returns its hash; placeholders are not sent and
+    /// give `None`.
+    ///
+    /// # Errors
+    /// An object without `type`, or a placeholder without `_id`.
+    pub fn add(&mut self, object: &SpeckleObject) -> Result<Option<String>, Error> {
+        if object.is_placeholder() {
+            return match object.id {
+                Some(_) => Ok(None),
+                None => Err(Error::invalid_input("a placeholder without `_id`")),
+            };
+        }
+        if object.kind.is_none() {
+            return Err(Error::invalid_input(
+                "an object without `type`, which the server requires",
+            ));
+        }
+        let mark = self.batch.body.len();
+        if !self.batch.entries.is_empty() {
+            self.batch.body.push(b',');
+        }
+        let start = self.batch.body.len();
+        match encode_into(object, &mut self.batch.body) {
+            Ok((_, hash)) => {
+                let end = self.batch.body.len();
+                self.batch.entries.push(Entry {
+                    index: 0,
+                    hash: hash.clone(),
+                    start,
+                    end,
+                });
+                Ok(Some(hash))
+            }
+            Err(error) => {
+                self.batch.body.truncate(mark);
+                Err(error)
+            }
+        }
+    }
+
+    /// Objects in the body.
+    pub fn len(&self) -> usize {
+        self.batch.entries.len()
+    }
+
+    /// Whether no object was added.
+    pub fn is_empty(&self) -> bool {
+        self.batch.entries.is_empty()
+    }
+
+    /// Bytes so far (without the closing bracket).
+    pub fn byte_len(&self) -> usize {
+        self.batch.body.len()
+    }
+
+    /// The finished JSON array.
+    pub fn finish(self) -> Bytes {
+        self.batch.finish().0
+    }
+}
+
 /// What the packing stage hands to the sending stage.
 enum Work {
     Batch(Batch),
@@ -247,7 +341,7 @@ impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
             self.batch.body.push(b',');
         }
         let start = self.batch.body.len();
-        let (key, hash) = match encode_into(object, &mut self.batch.body) {
+        let (key, hash) = match encode_into(&object, &mut self.batch.body) {
             Ok(encoded) => encoded,
             Err(error) => {
                 self.batch.body.truncate(mark);
