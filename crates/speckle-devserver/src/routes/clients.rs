@@ -4,13 +4,12 @@
 //! `canRead canWrite owner _id`: without `private`, a public stream's
 //! clients are readable by its owner, admins and members only.
 
-use super::{by_id, into_map, populated_user, query, save, str_of, success, Fail};
+use super::{by_id, listed, populated_user, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::json::{js_set, Json, Map};
 use crate::model::{self, hydrated, Model};
 use crate::perm::{self, Actor, Kind, Op};
-use crate::q2m::sort_docs;
 
 /// POST /clients — anonymous callers get a temporary id, nothing is saved.
 pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
@@ -52,23 +51,16 @@ pub(crate) fn list(db: &mut Db, ctx: &Ctx) -> Reply {
         Err(r) => return r,
     };
     let uid = ctx.user_id().to_string();
-    let mut docs: Vec<Json> = match db.all(Coll::Clients) {
+    let docs: Vec<Json> = match db.all(Coll::Clients) {
         Ok(d) => d
             .into_iter()
             .filter(|c| c.get("owner").and_then(Json::as_str) == Some(uid.as_str()))
             .collect(),
         Err(e) => return Reply::fail(400, format!("Error: {e}")),
     };
-    sort_docs(&mut docs, &q.sort);
-    let proj = q.projection();
-    let resources = q
-        .page(docs)
+    let resources = listed(docs, &q, Model::Client)
         .into_iter()
-        .filter_map(into_map)
-        .map(|c| {
-            let c = proj.as_ref().map(|p| p.apply(&c)).unwrap_or(c);
-            Json::Obj(hydrated(Model::Client, &c))
-        })
+        .map(Json::Obj)
         .collect();
     success(vec![
         ("message", Json::Str(format!("Client list for user {uid}"))),

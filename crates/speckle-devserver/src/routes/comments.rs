@@ -3,13 +3,13 @@
 //! Comments have no member lists, so PermissionCheck crashes (404) for
 //! anyone but the comment's owner or an admin, as on the real server.
 
-use super::{by_id, into_map, query, save, str_of, success, Fail};
+use super::{by_id, into_map, listed, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{html, Ctx, Reply};
 use crate::json::{js_set, Json, Map};
 use crate::model::{self, hydrated, Model};
 use crate::perm::{self, Actor, Kind, Op};
-use crate::q2m::{matches, sort_docs, QVal};
+use crate::q2m::{matches, QVal};
 
 fn actor(ctx: &Ctx) -> Actor<'_> {
     Actor::of(ctx.user.as_ref())
@@ -50,7 +50,7 @@ pub(crate) fn list(db: &mut Db, ctx: &Ctx) -> Reply {
     };
     let uid = ctx.user_id().to_string();
     let result = (|| {
-        let mut docs: Vec<Json> = db
+        let docs: Vec<Json> = db
             .all(Coll::Comments)?
             .into_iter()
             .filter(|c| {
@@ -60,16 +60,10 @@ pub(crate) fn list(db: &mut Db, ctx: &Ctx) -> Reply {
             })
             .filter(|c| matches(c, &q.criteria))
             .collect();
-        sort_docs(&mut docs, &q.sort);
-        let proj = q.projection();
         Ok::<_, Fail>(
-            q.page(docs)
+            listed(docs, &q, Model::Comment)
                 .into_iter()
-                .filter_map(into_map)
-                .map(|c| {
-                    let c = proj.as_ref().map(|p| p.apply(&c)).unwrap_or(c);
-                    Json::Obj(hydrated(Model::Comment, &c))
-                })
+                .map(Json::Obj)
                 .collect::<Vec<_>>(),
         )
     })();

@@ -144,6 +144,25 @@ pub(crate) fn stream(db: &Db, stream_id: &str) -> Result<Option<Map>, Fail> {
     Ok(db.stream(stream_id)?.and_then(into_map))
 }
 
+/// What q2m does to a list once the criteria matched: sort, skip/limit and
+/// project; the documents then get their model's defaults.
+pub(crate) fn listed(
+    mut docs: Vec<Json>,
+    q: &crate::q2m::Query,
+    model: crate::model::Model,
+) -> Vec<Map> {
+    crate::q2m::sort_docs(&mut docs, &q.sort);
+    let projection = q.projection();
+    q.page(docs)
+        .into_iter()
+        .filter_map(into_map)
+        .map(|doc| {
+            let doc = projection.as_ref().map(|p| p.apply(&doc)).unwrap_or(doc);
+            crate::model::hydrated(model, &doc)
+        })
+        .collect()
+}
+
 pub(crate) fn into_map(v: Json) -> Option<Map> {
     match v {
         Json::Obj(m) => Some(m),

@@ -4,14 +4,14 @@
 //! `permissions.canRead`/`permissions.canWrite` are propagated to the
 //! project's streams.
 
-use super::{by_id, into_map, query, save, str_of, success, Fail};
+use super::{by_id, into_map, listed, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::ids::cast_object_id;
 use crate::json::{js_set, Json, Map};
 use crate::model::{self, hydrated, id_list, Model};
 use crate::perm::{self, Actor, Kind, Op};
-use crate::q2m::{matches, sort_docs};
+use crate::q2m::matches;
 
 fn actor(ctx: &Ctx) -> Actor<'_> {
     Actor::of(ctx.user.as_ref())
@@ -113,7 +113,7 @@ fn list_projects(db: &Db, ctx: &Ctx, only_mine: bool) -> Reply {
     };
     let uid = ctx.user_id();
     let result = (|| {
-        let mut docs: Vec<Json> = db
+        let docs: Vec<Json> = db
             .all(Coll::Projects)?
             .into_iter()
             .filter(|p| {
@@ -125,16 +125,10 @@ fn list_projects(db: &Db, ctx: &Ctx, only_mine: bool) -> Reply {
             })
             .filter(|p| matches(p, &q.criteria))
             .collect();
-        sort_docs(&mut docs, &q.sort);
-        let proj = q.projection();
         Ok::<_, Fail>(
-            q.page(docs)
+            listed(docs, &q, Model::Project)
                 .into_iter()
-                .filter_map(into_map)
-                .map(|p| {
-                    let p = proj.as_ref().map(|pr| pr.apply(&p)).unwrap_or(p);
-                    Json::Obj(hydrated(Model::Project, &p))
-                })
+                .map(Json::Obj)
                 .collect::<Vec<_>>(),
         )
     })();

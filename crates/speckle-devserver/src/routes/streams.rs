@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::objects::bulk_save;
-use super::{into_map, placeholder, populated_user, query, save, str_of, success, Fail};
+use super::{into_map, listed, placeholder, populated_user, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::ids;
@@ -713,18 +713,8 @@ pub(crate) fn objects(db: &mut Db, ctx: &Ctx) -> Reply {
             .collect();
         // MongoDB's natural order first, then the requested sort.
         docs.sort_by_key(|(rowid, _)| *rowid);
-        let mut docs: Vec<Json> = docs.into_iter().map(|(_, d)| d).collect();
-        sort_docs(&mut docs, &q.sort);
-        let proj = q.projection();
-        let page: Vec<Map> = q
-            .page(docs)
-            .into_iter()
-            .filter_map(into_map)
-            .map(|d| {
-                let d = proj.as_ref().map(|p| p.apply(&d)).unwrap_or(d);
-                hydrated(Model::Object, &d)
-            })
-            .collect();
+        let docs: Vec<Json> = docs.into_iter().map(|(_, d)| d).collect();
+        let page: Vec<Map> = listed(docs, &q, Model::Object);
         let by_id: std::collections::HashMap<String, &Map> = page
             .iter()
             .filter_map(|d| {
@@ -765,21 +755,15 @@ pub(crate) fn clients(db: &mut Db, ctx: &Ctx) -> Reply {
         let mut criteria = q.criteria.clone();
         criteria.retain(|(k, _)| k != "streamId");
         criteria.push(("streamId".into(), QVal::Str(sid.clone())));
-        let mut docs: Vec<Json> = db
+        let docs: Vec<Json> = db
             .all(Coll::Clients)?
             .into_iter()
             .filter(|c| matches(c, &criteria))
             .collect();
-        sort_docs(&mut docs, &q.sort);
-        let proj = q.projection();
         Ok::<_, Fail>(
-            q.page(docs)
+            listed(docs, &q, Model::Client)
                 .into_iter()
-                .filter_map(into_map)
-                .map(|c| {
-                    let c = proj.as_ref().map(|p| p.apply(&c)).unwrap_or(c);
-                    Json::Obj(hydrated(Model::Client, &c))
-                })
+                .map(Json::Obj)
                 .collect::<Vec<_>>(),
         )
     })();
