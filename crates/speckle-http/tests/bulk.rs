@@ -313,7 +313,9 @@ impl Respond for FakeGetBulk {
         let objects: Vec<Value> = ids
             .iter()
             .map(|id| {
-                if id.starts_with("missing") {
+                if id.starts_with("big") {
+                    json!({"_id": id, "type": "Mesh", "vertices": vec![0.5; 12_000], "hash": format!("h{id}")})
+                } else if id.starts_with("missing") {
                     json!({"_id": id, "type": "String", "value": "You do not have permissions to view this object"})
                 } else {
                     json!({"_id": id, "type": "Point", "value": [0, 0, 0], "hash": format!("h{id}")})
@@ -388,4 +390,49 @@ async fn a_failed_pull_request_ends_the_stream_with_its_error() {
         .await;
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].as_ref().unwrap_err().status(), Some(404));
+}
+
+#[tokio::test]
+async fn pull_shrinks_requests_to_the_bytes_it_aims_for() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(FakeGetBulk)
+        .mount(&server)
+        .await;
+    // 200 small objects, then 200 meshes of ~50 KB of JSON each.
+    let ids: Vec<ObjectId> = (0..200)
+        .map(|i| ObjectId::new(format!("o{i}")))
+        .chain((0..200).map(|i| ObjectId::new(format!("big{i}"))))
+        .collect();
+    let client = client(&server);
+    let options = PullOptions {
+        chunk_size: 100,
+        concurrency: 1,
+        target_chunk_bytes: 500_000,
+        ..Default::default()
+    };
+    let pulled: Vec<Pulled> = pull(&client, ids.clone(), options)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(pulled.len(), 400);
+    for (id, entry) in ids.iter().zip(&pulled) {
+        assert!(matches!(entry, Pulled::Object(o) if o.id.as_ref() == Some(id)));
+    }
+    let requests = server.received_requests().await.unwrap();
+    let sizes: Vec<usize> = requests
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Vec<String>>(&r.body)
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(&sizes[..2], &[100, 100], "small objects go 100 at a time");
+    let biggest_later = sizes[4..].iter().max().copied().unwrap();
+    assert!(
+        biggest_later <= 10,
+        "mesh requests shrink to ~500 KB of answer: {sizes:?}"
+    );
 }

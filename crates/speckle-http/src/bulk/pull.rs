@@ -1,6 +1,9 @@
 //! Pulling objects: getbulk in chunks, several in flight, yielded in request
 //! order as a `Stream`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use futures_util::stream::{self, BoxStream, StreamExt};
 use speckle_types::{Envelope, ObjectId, SpeckleObject};
 
@@ -18,8 +21,14 @@ use crate::{execute_raw, missing, Client, Endpoint, EnvelopeExt, Error, ErrorKin
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PullOptions {
-    /// Ids per request (default 100).
+    /// Most ids per request (default 100).
     pub chunk_size: usize,
+    /// Aimed-at answer size per request (default 4 MB). Object sizes are
+    /// unknown until they arrive, so the pull measures the bytes per object
+    /// of the answers so far and shrinks later requests to about this size:
+    /// memory follows bytes in flight, not objects, and heavy meshes do not
+    /// pile up hundreds of megabytes.
+    pub target_chunk_bytes: usize,
     /// Requests in flight (default 4).
     pub concurrency: usize,
     /// `fields`/`omit`/filters applied to every request (the server always
@@ -33,6 +42,7 @@ impl Default for PullOptions {
     fn default() -> Self {
         Self {
             chunk_size: 100,
+            target_chunk_bytes: 4_000_000,
             concurrency: 4,
             query: Query::new(),
             progress: None,
@@ -87,19 +97,36 @@ pub fn pull<'a>(
     ids: Vec<ObjectId>,
     options: PullOptions,
 ) -> BoxStream<'a, Result<Pulled, Error>> {
-    let chunk_size = options.chunk_size.max(1);
     let total = ids.len() as u64;
-    let chunks: Vec<Vec<ObjectId>> = ids.chunks(chunk_size).map(<[ObjectId]>::to_vec).collect();
     let query = options.query.clone();
     let progress = options.progress.clone();
     let mut state = Progress {
         objects_total: Some(total),
         ..Progress::default()
     };
-    stream::iter(chunks)
+    let sizing = Arc::new(ChunkSizing::new(
+        options.chunk_size,
+        options.target_chunk_bytes,
+    ));
+    let chunks = {
+        let sizing = sizing.clone();
+        let mut ids = ids.into_iter().peekable();
+        // Chunks are cut lazily, when a request slot frees up, so each one
+        // uses the sizes measured so far.
+        stream::iter(std::iter::from_fn(move || {
+            ids.peek()?;
+            Some(
+                ids.by_ref()
+                    .take(sizing.next_len())
+                    .collect::<Vec<ObjectId>>(),
+            )
+        }))
+    };
+    chunks
         .map(move |chunk| {
             let query = query.clone();
-            async move { fetch(client, chunk, query).await }
+            let sizing = sizing.clone();
+            async move { fetch(client, chunk, query, &sizing).await }
         })
         .buffered(options.concurrency.max(1))
         .map(move |result| {
@@ -118,9 +145,15 @@ pub fn pull<'a>(
         .boxed()
 }
 
-async fn fetch(client: &Client, ids: Vec<ObjectId>, query: Query) -> Result<Vec<Pulled>, Error> {
+async fn fetch(
+    client: &Client,
+    ids: Vec<ObjectId>,
+    query: Query,
+    sizing: &ChunkSizing,
+) -> Result<Vec<Pulled>, Error> {
     let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query);
     let body = execute_raw(client, &endpoint).await?;
+    sizing.observe(ids.len(), body.len());
     let objects = decode_off_thread(body)
         .await
         .map_err(|e| e.at(GetBulkObjects::ROUTE))?
@@ -162,5 +195,44 @@ async fn decode_off_thread(body: bytes::Bytes) -> Result<Envelope<SpeckleObject>
             })
         }
         _ => decode(),
+    }
+}
+
+/// How many ids the next getbulk asks for: at most `max`, and about
+/// `target_bytes` of answer given the bytes per object of the latest answer
+/// (the latest, not an average: models often go from thousands of small
+/// objects to a few huge meshes).
+#[derive(Debug)]
+struct ChunkSizing {
+    max: usize,
+    target_bytes: usize,
+    /// Bytes per object of the latest answer; 0 before the first.
+    per_object: AtomicU64,
+}
+
+impl ChunkSizing {
+    fn new(max: usize, target_bytes: usize) -> Self {
+        Self {
+            max: max.max(1),
+            target_bytes: target_bytes.max(1),
+            per_object: AtomicU64::new(0),
+        }
+    }
+
+    fn observe(&self, objects: usize, bytes: usize) {
+        if objects > 0 {
+            self.per_object
+                .store((bytes / objects).max(1) as u64, Ordering::Relaxed);
+        }
+    }
+
+    fn next_len(&self) -> usize {
+        match self.per_object.load(Ordering::Relaxed) {
+            0 => self.max,
+            per_object => {
+                let fitting = (self.target_bytes as u64 / per_object).max(1);
+                usize::try_from(fitting).unwrap_or(self.max).min(self.max)
+            }
+        }
     }
 }
