@@ -220,9 +220,9 @@ impl ChunkSizing {
     }
 
     fn observe(&self, objects: usize, bytes: usize) {
-        if objects > 0 {
+        if let Some(per_object) = bytes.checked_div(objects) {
             self.per_object
-                .store((bytes / objects).max(1) as u64, Ordering::Relaxed);
+                .store(per_object.max(1) as u64, Ordering::Relaxed);
         }
     }
 
