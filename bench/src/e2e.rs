@@ -135,8 +135,17 @@ pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, M
         peak_rss,
         rss_before: rss_before(),
     };
+    // Requests as the pull reports them (it sizes its chunks by bytes).
+    let requests = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = requests.clone();
+    let options = PullOptions {
+        progress: Some(speckle_http::bulk::ProgressFn::new(move |p| {
+            seen.store(p.requests_done, std::sync::atomic::Ordering::Relaxed)
+        })),
+        ..PullOptions::default()
+    };
     let (pulled, time, peak_rss) = measured(async {
-        let mut stream = pull(client, ids, PullOptions::default());
+        let mut stream = pull(client, ids, options);
         let mut count = 0u64;
         while let Some(entry) = stream.next().await {
             entry?;
@@ -146,7 +155,7 @@ pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, M
     })
     .await;
     let count = pulled?;
-    let requests = count.div_ceil(PullOptions::default().chunk_size as u64);
+    let requests = requests.load(std::sync::atomic::Ordering::Relaxed);
     Ok((
         push_m,
         Measure {
