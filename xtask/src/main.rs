@@ -2,7 +2,8 @@
 //! but cargo.
 //!
 //! - `test [--server URL]`: every test of the workspace (unit, integration,
-//!   contract, doc tests). With `--server` (or `SPECKLE_TEST_SERVER`), the
+//!   contract, doc tests), then each TLS feature set (rustls, native-tls,
+//!   both, none). With `--server` (or `SPECKLE_TEST_SERVER`), the
 //!   contract suite targets that server instead of the embedded one.
 //! - `ci`: what CI checks: formatting, clippy, tests, docs, cargo-deny.
 //! - `doc`: the API docs with warnings denied.
@@ -52,7 +53,75 @@ fn test(args: &[String]) -> Result<(), String> {
     run("unit, integration and contract tests", with_server(tests))?;
     let mut docs = cargo();
     docs.args(["test", "--workspace", "--doc", "--exclude", "xtask"]);
-    run("doc tests", with_server(docs))
+    run("doc tests", with_server(docs))?;
+    tls_feature_sets()
+}
+
+/// The TLS feature sets users can pick, each built and tested: the test
+/// `tls_backend` reads the ClientHello that HTTPS and `wss://` send and checks
+/// that it comes from the library the features promise.
+fn tls_feature_sets() -> Result<(), String> {
+    // No TLS at all: plain http:// and ws:// only; `wss://` must say why.
+    let mut none = cargo();
+    none.args(["test", "-p", "speckle-ws", "--no-default-features", "--lib"]);
+    run("TLS feature set: none (speckle-ws)", none)?;
+    let mut none_facade = cargo();
+    none_facade.args(["check", "-p", "speckle", "--no-default-features"]);
+    run("TLS feature set: none (facade builds)", none_facade)?;
+    if !openssl_available() {
+        let hint = "OpenSSL's development files were not found (on Debian/Ubuntu: \
+                    apt-get install libssl-dev pkg-config)";
+        if env::var_os("CI").is_some() {
+            return Err(format!("TLS feature set native-tls: {hint}"));
+        }
+        eprintln!("xtask: SKIPPED the native-tls feature sets: {hint}");
+        return Ok(());
+    }
+    let mut native = cargo();
+    native.args([
+        "test",
+        "-p",
+        "speckle",
+        "--no-default-features",
+        "--features",
+        "native-tls",
+        "--test",
+        "tls_backend",
+    ]);
+    run("TLS feature set: native-tls", native)?;
+    let mut native_ws = cargo();
+    native_ws.args([
+        "test",
+        "-p",
+        "speckle-ws",
+        "--no-default-features",
+        "--features",
+        "native-tls",
+        "--lib",
+    ]);
+    run("TLS feature set: native-tls (speckle-ws)", native_ws)?;
+    let mut both = cargo();
+    both.args([
+        "test",
+        "-p",
+        "speckle",
+        "--features",
+        "native-tls",
+        "--test",
+        "tls_backend",
+    ]);
+    run("TLS feature set: rustls + native-tls (rustls wins)", both)
+}
+
+/// Whether the native-tls feature can build here (OpenSSL on Linux).
+fn openssl_available() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    Command::new("pkg-config")
+        .args(["--exists", "openssl"])
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 fn doc() -> Result<(), String> {
@@ -89,7 +158,12 @@ fn ci() -> Result<(), String> {
     doc()?;
     let mut deny = cargo();
     deny.args(["deny", "check", "licenses", "bans", "sources"]);
-    run("cargo-deny", deny)
+    run("cargo-deny (default features)", deny)?;
+    // The opt-in native-tls feature brings OpenSSL, which the default graph
+    // bans; its licenses and sources are checked all the same.
+    let mut deny_all = cargo();
+    deny_all.args(["deny", "--all-features", "check", "licenses", "sources"]);
+    run("cargo-deny (all features: licenses, sources)", deny_all)
 }
 
 fn main() -> ExitCode {

@@ -63,3 +63,4 @@ pub use error::{Error, ErrorKind};
 pub use execute::{execute, execute_raw};
 pub use retry::RetryPolicy;
 pub use speckle_types as types;
+pub use transport::TLS_BACKEND;

@@ -111,7 +111,24 @@ pub trait Transport: Send + Sync + fmt::Debug {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError>;
 }
 
-/// The default transport: a pooled `reqwest` client (rustls by default).
+/// Which TLS library serves `https://` in this build: `"rustls"` (the
+/// default, and the choice when both TLS features are on), `"native-tls"`, or
+/// `"none"` (plain `http://` only).
+///
+/// ```
+/// // "rustls" with the default features.
+/// assert!(["rustls", "native-tls", "none"].contains(&speckle_http::TLS_BACKEND));
+/// ```
+pub const TLS_BACKEND: &str = if cfg!(feature = "rustls") {
+    "rustls"
+} else if cfg!(feature = "native-tls") {
+    "native-tls"
+} else {
+    "none"
+};
+
+/// The default transport: a pooled `reqwest` client, on the TLS library
+/// named by [`TLS_BACKEND`].
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
@@ -128,10 +145,17 @@ impl ReqwestTransport {
         connect_timeout: Duration,
         user_agent: &str,
     ) -> Result<Self, TransportError> {
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(connect_timeout)
-            .user_agent(user_agent)
+            .user_agent(user_agent);
+        // reqwest picks native-tls whenever its feature is on; the crate's
+        // promise is rustls when both are enabled, so ask for it by name.
+        #[cfg(feature = "rustls")]
+        let builder = builder.use_rustls_tls();
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        let builder = builder.use_native_tls();
+        let client = builder
             .build()
             .map_err(|e| TransportError::Other(Box::new(e)))?;
         Ok(Self { client })

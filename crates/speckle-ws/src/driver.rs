@@ -17,9 +17,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{
-    connect_async_tls_with_config, Connector, MaybeTlsStream, WebSocketStream,
-};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tracing::{debug, info, trace, warn};
 
 use crate::backoff;
@@ -29,9 +27,9 @@ use crate::event::{CloseReason, ConnectionState, Event};
 use crate::frame::{Outgoing, Room};
 use crate::handle::Shared;
 use crate::incoming::{ClientIdReassigned, Incoming};
-use crate::tls;
+use crate::tls::{self, Connector};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type WsSink = SplitSink<Ws, Message>;
 type WsSource = SplitStream<Ws>;
 
@@ -182,13 +180,10 @@ impl Driver {
         // The request owns its copy of the URL; it is only ever formatted
         // through `url` (redacted).
         let request = url.expose_secret().to_owned();
-        let connect = tokio::time::timeout(
-            timeout,
-            connect_async_tls_with_config(request, None, true, connector),
-        );
+        let connect = tokio::time::timeout(timeout, tls::connect(request, connector));
         tokio::select! {
             result = connect => Ok(match result {
-                Ok(Ok((ws, _response))) => {
+                Ok(Ok(ws)) => {
                     info!(url = %url, "websocket connected");
                     Ok(ws)
                 }
@@ -204,7 +199,7 @@ impl Driver {
         if let Some(connector) = &self.connector {
             return Ok(connector.clone());
         }
-        let connector = tls::rustls_connector()?;
+        let connector = tls::connector()?;
         self.connector = Some(connector.clone());
         Ok(connector)
     }

@@ -41,3 +41,4 @@ pub use secrecy::SecretString;
 pub use socket::{EventStream, SpeckleSocket};
 /// The id types used by this crate, from `speckle-types`.
 pub use speckle_types::{ClientId, StreamId};
+pub use tls::TLS_BACKEND;
