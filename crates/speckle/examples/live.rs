@@ -6,11 +6,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use futures_util::StreamExt;
 use serde_json::json;
-use speckle::ws::{Event, Incoming};
 use speckle::{ClientRole, Stream};
 
 #[tokio::main]
@@ -42,24 +38,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         receiver.handle().client_id()
     );
 
-    // The server sends no "ready" frame: give both sockets a moment to register.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    sender
-        .handle()
-        .broadcast_to_stream(&stream_id, json!({"eventType": "update-global"}))?;
+    let api_clients = [sender.handle().client_id(), receiver.handle().client_id()];
 
-    let got = tokio::time::timeout(Duration::from_secs(10), async {
-        while let Some(event) = receiver.next().await {
-            match event {
-                Event::Frame(Incoming::Broadcast(envelope)) => return Some(envelope),
-                Event::State(state) => println!("receiver: {state:?}"),
-                _ => {}
-            }
-        }
-        None
-    })
-    .await?;
-    let envelope = got.ok_or("the receiver's stream ended")?;
+    // The server sends no "ready" frame and registers sockets a moment after
+    // they open: the sender repeats its broadcast until the receiver hears it.
+    let heard = support::broadcast_until_heard(
+        &sender,
+        &mut receiver,
+        &stream_id,
+        json!({"eventType": "update-global"}),
+    )
+    .await;
+    let envelope = heard?;
     println!(
         "receiver got {:?} from {:?}",
         envelope.event_type(),
@@ -70,6 +60,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     sender.handle().close();
     receiver.handle().close();
+    // Clean up what the demo made: the stream and the two api clients.
+    for id in api_clients {
+        client.api_clients().delete(id).await?;
+    }
     client.streams().delete(&stream_id).await?;
     Ok(())
 }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::json;
-use speckle::ws::{Event, Incoming};
 use speckle::{
     ClientRole, Comment, Mesh, Point, Project, PullOptions, Pulled, PushOptions, SpeckleObject,
     Stream,
@@ -171,7 +170,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let common = diff.objects.map(|o| o.common.len()).unwrap_or_default();
     println!("clone {clone}: {common} objects in common with the original");
 
-    steps
+    let comment_id = steps
         .run("comment", async {
             let comment = client
                 .streams()
@@ -183,21 +182,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     },
                 )
                 .await?;
+            let comment_id = comment.id.clone().ok_or("no comment id")?;
             client
                 .comments()
                 .update(
-                    comment.id.clone().ok_or("no comment id")?,
+                    comment_id.clone(),
                     Comment {
                         closed: Some(true),
                         ..Default::default()
                     },
                 )
                 .await?;
-            Ok(())
+            Ok(comment_id)
         })
         .await?;
 
-    let broadcast = steps
+    let (broadcast, api_clients) = steps
         .run("two websockets and a broadcast", async {
             let mut receiver = client
                 .websockets_with_new_client(&stream_id, ClientRole::Receiver)
@@ -205,23 +205,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let sender = client
                 .websockets_with_new_client(&stream_id, ClientRole::Sender)
                 .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            sender
-                .handle()
-                .broadcast_to_stream(&stream_id, json!({"eventType": "update-global"}))?;
-            let envelope = tokio::time::timeout(Duration::from_secs(10), async {
-                while let Some(event) = receiver.next().await {
-                    if let Event::Frame(Incoming::Broadcast(envelope)) = event {
-                        return Some(envelope);
-                    }
-                }
-                None
-            })
-            .await?
-            .ok_or("the receiver closed")?;
+            // Each socket registered an api client; remember them to delete.
+            let api_clients = [sender.handle().client_id(), receiver.handle().client_id()];
+            let heard = support::broadcast_until_heard(
+                &sender,
+                &mut receiver,
+                &stream_id,
+                json!({"eventType": "update-global"}),
+            )
+            .await;
             sender.handle().close();
             receiver.handle().close();
-            Ok(envelope)
+            Ok((heard?, api_clients))
         })
         .await?;
     println!(
@@ -236,7 +231,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     steps
         .run("clean up", async {
+            // Everything the tour made that v1 can delete (users and objects
+            // it cannot): the project, both streams, the comment and the
+            // sockets' api clients.
+            client.comments().delete(comment_id).await?;
+            for id in api_clients {
+                client.api_clients().delete(id).await?;
+            }
             client.projects().delete(&project_id).await?;
+            client.streams().delete(&clone).await?;
             client.streams().delete(&stream_id).await?;
             Ok(())
         })
