@@ -352,9 +352,18 @@ impl Query {
         self
     }
 
-    /// Add a valueless flag such as `populatePermissions` (sent as the bare
-    /// key: `populatePermissions=false` would become a filter that matches
-    /// nothing).
+    /// Turn on a switch such as `populatePermissions`, sent as `key=true`.
+    ///
+    /// The server acts on a switch only when its value is truthy: a bare
+    /// `?populatePermissions` is read as an empty (false) value and ignored,
+    /// and `populatePermissions=false` becomes a filter that matches nothing.
+    /// So a switch is either sent as `true` or not at all.
+    ///
+    /// ```
+    /// use speckle_http::query::Query;
+    /// let query = Query::new().flag("populatePermissions");
+    /// assert_eq!(query.to_query_string(), "populatePermissions=true");
+    /// ```
     pub fn flag(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
         if !self.flags.contains(&key) {
@@ -424,7 +433,7 @@ impl Query {
             filter.write(&mut parts);
         }
         for flag in &self.flags {
-            parts.push(enc(flag));
+            parts.push(format!("{}=true", enc(flag)));
         }
         parts.join("&")
     }
@@ -471,7 +480,7 @@ mod tests {
             q.to_query_string(),
             "type=%22Point%22&type=%22Mesh%2C2%22&name!=%22a%22&name!=%22b%22&n>=2.5&n<10\
              &createdAt<=2020-01-01&parent&!deleted&children:size=2&name:type=string\
-             &tags:all=%22x%22,%22y%22&name=%2F%5Eprobe%2Fi&private=false&populatePermissions"
+             &tags:all=%22x%22,%22y%22&name=%2F%5Eprobe%2Fi&private=false&populatePermissions=true"
         );
     }
 
