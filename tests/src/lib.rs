@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 pub mod fault_proxy;
+pub mod rooms;
 pub mod target;
 
 /// The recorded transcripts, one JSON record per line.

@@ -15,6 +15,7 @@ use serde_json::json;
 use speckle::ws::{ConnectionState, Event, EventStream, Incoming, SocketConfig, SpeckleSocket};
 use speckle::{SpeckleClient, Stream};
 use speckle_contract_tests::fault_proxy::{FaultProxy, Faults};
+use speckle_contract_tests::rooms::wait_until_in_stream_room;
 use speckle_contract_tests::target::unique;
 
 async fn setup() -> (
@@ -67,17 +68,27 @@ async fn next_frame(events: &mut EventStream) -> Incoming {
     .expect("a frame within 10 s")
 }
 
-async fn wait_open(socket: &speckle::ws::SocketHandle) {
-    let mut states = socket.state_changes();
+/// Reads events until the socket reports a state matching `wanted`.
+async fn expect_state(
+    events: &mut EventStream,
+    what: &str,
+    wanted: impl Fn(&ConnectionState) -> bool,
+) {
     tokio::time::timeout(Duration::from_secs(10), async {
-        while *states.borrow_and_update() != ConnectionState::Open {
-            states.changed().await.unwrap();
+        loop {
+            match events.next().await {
+                Some(Event::State(state)) if wanted(&state) => return,
+                Some(_) => continue,
+                None => panic!("the event stream ended while waiting for {what}"),
+            }
         }
     })
     .await
-    .unwrap();
-    // The server registers a socket asynchronously and sends no ready frame.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    .unwrap_or_else(|_| panic!("no {what} within 10 s"));
+}
+
+fn is_reconnecting(state: &ConnectionState) -> bool {
+    matches!(state, ConnectionState::Reconnecting { .. })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,8 +100,12 @@ async fn two_clients_exchange_broadcasts_and_messages() {
     let (b, mut b_events) = SpeckleSocket::connect(fast(client.websocket_config(&sid, "client-b")))
         .unwrap()
         .into_parts();
-    wait_open(&a).await;
-    wait_open(&b).await;
+    wait_until_in_stream_room(&a, &mut a_events, &sid)
+        .await
+        .unwrap();
+    wait_until_in_stream_room(&b, &mut b_events, &sid)
+        .await
+        .unwrap();
 
     a.broadcast_to_stream(&sid, json!({"eventType": "update-global"}))
         .unwrap();
@@ -134,14 +149,23 @@ async fn a_client_survives_three_drops_and_queued_messages_arrive_once() {
         SpeckleSocket::connect(fast(client.websocket_config(&sid, "talker")))
             .unwrap()
             .into_parts();
-    wait_open(&listener).await;
-    wait_open(&talker).await;
+    wait_until_in_stream_room(&listener, &mut events, &sid)
+        .await
+        .unwrap();
+    // The talker must be registered for the listener's messages to reach it.
+    wait_until_in_stream_room(&talker, &mut talker_events, &sid)
+        .await
+        .unwrap();
 
     for round in 0..3 {
         proxy.cut_all();
         // The talker broadcasts once the listener is back: it must have
-        // re-entered the stream's room to get it.
-        wait_reconnected(&listener).await;
+        // re-entered the stream's room to get it. The probe is answered on
+        // the new connection, since it follows the noticed drop.
+        expect_state(&mut events, "the drop", is_reconnecting).await;
+        wait_until_in_stream_room(&listener, &mut events, &sid)
+            .await
+            .unwrap();
         talker
             .broadcast_to_stream(&sid, json!({"eventType": "round", "round": round}))
             .unwrap();
@@ -153,44 +177,26 @@ async fn a_client_survives_three_drops_and_queued_messages_arrive_once() {
 
     // Messages the listener sends while disconnected wait and arrive once.
     proxy.cut_all();
-    let mut states = listener.state_changes();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        while *states.borrow_and_update() == ConnectionState::Open {
-            states.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap();
+    expect_state(&mut events, "the last drop", is_reconnecting).await;
     for i in 0..5 {
         listener
             .message("talker", json!({"eventType": "queued", "i": i}))
             .unwrap();
     }
+    // Sent after the five, so everything before it in the talker's stream
+    // is all the five could have produced, duplicates included.
+    listener
+        .message("talker", json!({"eventType": "queued", "last": true}))
+        .unwrap();
     let mut got = Vec::new();
-    while got.len() < 5 {
+    loop {
         let Incoming::Message(envelope) = next_frame(&mut talker_events).await else {
             panic!()
         };
+        if envelope.args["last"] == true {
+            break;
+        }
         got.push(envelope.args["i"].as_u64().unwrap());
     }
-    assert_eq!(got, vec![0, 1, 2, 3, 4]);
-    let extra =
-        tokio::time::timeout(Duration::from_millis(500), next_frame(&mut talker_events)).await;
-    assert!(extra.is_err(), "no duplicate: {extra:?}");
-}
-
-async fn wait_reconnected(handle: &speckle::ws::SocketHandle) {
-    let mut states = handle.state_changes();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        // First the drop is noticed, then the socket is open again.
-        while *states.borrow_and_update() == ConnectionState::Open {
-            states.changed().await.unwrap();
-        }
-        while *states.borrow_and_update() != ConnectionState::Open {
-            states.changed().await.unwrap();
-        }
-    })
-    .await
-    .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(got, vec![0, 1, 2, 3, 4], "in order, each exactly once");
 }

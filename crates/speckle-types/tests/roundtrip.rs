@@ -135,33 +135,80 @@ fn recorded_request_bodies_round_trip() {
     assert!(checked >= 10, "only {checked} request bodies were checked");
 }
 
+/// Every object body the recorded server answered with: the `resources` of
+/// the object routes (upload, getbulk, derive, a stream's objects) and the
+/// `resource` of `GET /objects/:id`, each with its record's label.
+fn recorded_objects() -> Vec<(String, Value)> {
+    let mut objects = Vec::new();
+    for line in TRANSCRIPTS.lines() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let Some(url) = record.pointer("/request/url").and_then(Value::as_str) else {
+            continue; // websocket records
+        };
+        let path = url.split('?').next().unwrap();
+        if !path.contains("/api/objects") && !path.ends_with("/objects") {
+            continue;
+        }
+        let label = record["label"].as_str().unwrap_or("?").to_owned();
+        let body = &record["response"]["body"];
+        let items = match (body.get("resources"), body.get("resource")) {
+            (Some(Value::Array(items)), _) => items.clone(),
+            (_, Some(item @ Value::Object(_))) => vec![item.clone()],
+            _ => continue,
+        };
+        objects.extend(items.into_iter().map(|item| (label.clone(), item)));
+    }
+    objects
+}
+
+#[test]
+fn every_recorded_object_decodes() {
+    let objects = recorded_objects();
+    // 4 000 from the bulk records, and the few of the route-by-route ones.
+    assert!(objects.len() > 4_000, "{} objects", objects.len());
+    for (label, item) in &objects {
+        let object: SpeckleObject = serde_json::from_value(item.clone())
+            .unwrap_or_else(|e| panic!("{label}: an object does not decode: {e}\n{item}"));
+        assert_eq!(
+            object.id.as_ref().map(|id| id.as_str()),
+            item["_id"].as_str(),
+            "{label}"
+        );
+    }
+}
+
+/// The recorded coordinates of an object the server stored with its geometry:
+/// a Point's or Polyline's `value`, a Mesh's `vertices`.
+fn recorded_coordinates(item: &Value) -> Option<Vec<f64>> {
+    let key = match item["type"].as_str()? {
+        "Point" | "Polyline" => "value",
+        "Mesh" => "vertices",
+        _ => return None,
+    };
+    let numbers = item.get(key)?.as_array()?;
+    Some(numbers.iter().map(|n| n.as_f64().unwrap()).collect())
+}
+
 #[test]
 fn every_geometry_in_the_transcripts_has_a_typed_view() {
     let mut seen = 0;
-    for line in TRANSCRIPTS.lines() {
-        let record: Value = serde_json::from_str(line).unwrap();
-        let Some(resources) = record
-            .pointer("/response/body/resources")
-            .and_then(Value::as_array)
-        else {
+    for (label, item) in recorded_objects() {
+        let Some(expected) = recorded_coordinates(&item) else {
             continue;
         };
-        for item in resources {
-            let Ok(object) = serde_json::from_value::<SpeckleObject>(item.clone()) else {
-                continue;
-            };
-            if matches!(
-                object.kind,
-                Some(ObjectType::Point | ObjectType::Polyline | ObjectType::Mesh)
-            ) && object.data.contains_key("value") | object.data.contains_key("vertices")
-            {
-                let geometry = object.geometry().unwrap();
-                assert!(!matches!(geometry, Geometry::Other), "{geometry:?}");
-                seen += 1;
-            }
-        }
+        let object: SpeckleObject = serde_json::from_value(item.clone()).unwrap();
+        let coordinates = match object.geometry() {
+            Ok(Geometry::Point(point)) => point.value,
+            Ok(Geometry::Polyline(polyline)) => polyline.value,
+            Ok(Geometry::Mesh(mesh)) => mesh.vertices,
+            other => panic!("{label}: {} has no typed view: {other:?}", item["type"]),
+        };
+        assert_eq!(coordinates, Some(expected), "{label}");
+        seen += 1;
     }
-    assert!(seen > 0);
+    // Points, polylines and a mesh from getbulk, GET /objects/:id and a
+    // stream's objects (the bulk records hold projections without values).
+    assert_eq!(seen, 12);
 }
 
 #[test]

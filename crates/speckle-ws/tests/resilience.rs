@@ -439,10 +439,26 @@ async fn dropping_the_stream_keeps_sending_and_dropping_everything_stops() {
     })
     .await;
 
-    // Without any handle either, the task closes the connection.
+    // One handle of two gone: the socket keeps its connection. A frame sent
+    // through the other one and seen by the server proves the task has run
+    // since the drop and is still on its first connection.
     let copy = a.clone();
     drop(a);
-    assert!(server.read(|s| s.is_connected("client-a")));
+    copy.send_raw("after one handle dropped").unwrap();
+    server
+        .wait_for("the frame sent after one handle dropped", |s| {
+            s.received
+                .iter()
+                .any(|(from, text)| from == "client-a" && text == "after one handle dropped")
+        })
+        .await;
+    server.read(|s| {
+        assert!(s.is_connected("client-a"));
+        assert_eq!(s.connects_of("client-a"), 1);
+    });
+    assert_eq!(copy.state(), ConnectionState::Open);
+
+    // Without any handle either, the task closes the connection.
     drop(copy);
     server
         .wait_for("A's connection closed", |s| !s.is_connected("client-a"))

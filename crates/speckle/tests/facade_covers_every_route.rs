@@ -15,14 +15,19 @@ use speckle::*;
 #[derive(Debug, Default)]
 struct Recorder {
     hits: Mutex<Vec<Route>>,
+    /// The JSON body of each request, in the order of `hits` (`null` when none).
+    bodies: Mutex<Vec<Value>>,
 }
 
-fn answer(route: &Route, request: &HttpRequest) -> Value {
-    let body: Value = request
+fn request_json(request: &HttpRequest) -> Value {
+    request
         .body
         .as_ref()
         .map(|b| serde_json::from_slice(b).unwrap())
-        .unwrap_or(Value::Null);
+        .unwrap_or(Value::Null)
+}
+
+fn answer(route: &Route, body: &Value) -> Value {
     match (route.method, route.template) {
         (Method::Get, "/") => json!({"isSpeckleServer": true}),
         (_, "/api/plugins") => json!([]),
@@ -51,10 +56,13 @@ impl Transport for Recorder {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let route = speckle::http::endpoints::route_for(request.method, request.url.path())
             .unwrap_or_else(|| panic!("no route for {} {}", request.method, request.url.path()));
+        let body = request_json(&request);
         self.hits.lock().unwrap().push(route);
+        let response = answer(&route, &body);
+        self.bodies.lock().unwrap().push(body);
         Ok(HttpResponse::new(
             200,
-            serde_json::to_vec(&answer(&route, &request)).unwrap(),
+            serde_json::to_vec(&response).unwrap(),
         ))
     }
 }
@@ -241,9 +249,10 @@ async fn stream_update_with_full_objects_uploads_them_and_keeps_the_order() {
         .transport(recorder.clone())
         .build()
         .unwrap();
+    // A placeholder between two full objects: its position must survive.
     let objects = vec![
-        SpeckleObject::placeholder("existing"),
         SpeckleObject::from(Point::new(1.0, 0.0, 0.0)),
+        SpeckleObject::placeholder("existing"),
         SpeckleObject::from(Point::new(2.0, 0.0, 0.0)),
     ];
     client
@@ -265,4 +274,26 @@ async fn stream_update_with_full_objects_uploads_them_and_keeps_the_order() {
         .map(|r| r.to_string())
         .collect();
     assert_eq!(hits, ["POST /api/objects", "PUT /api/streams/:streamId"]);
+
+    let bodies = recorder.bodies.lock().unwrap();
+    // Only the two full objects are uploaded, in their order.
+    let uploaded: Vec<&Value> = bodies[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["value"])
+        .collect();
+    assert_eq!(uploaded, [&json!([1.0, 0.0, 0.0]), &json!([2.0, 0.0, 0.0])]);
+    // The stream gets the placeholders the server answered for the uploads
+    // (`o0`, `o1`) in the full objects' places, and the existing one in its own.
+    let stream_objects = bodies[1]["objects"].as_array().unwrap();
+    let ids: Vec<&str> = stream_objects
+        .iter()
+        .map(|o| o["_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["o0", "existing", "o1"]);
+    assert!(
+        stream_objects.iter().all(|o| o["type"] == "Placeholder"),
+        "{stream_objects:?}"
+    );
 }
