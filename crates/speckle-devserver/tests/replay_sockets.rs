@@ -264,6 +264,15 @@ async fn next_frame(ws: &mut Ws, who: &str) -> String {
     }
 }
 
+/// Opens a socket with the recorded URL's query, ids mapped.
+async fn connect_recorded(ws_base: &str, ids: &Ids, who: &str, recorded_url: &str) -> Ws {
+    let url = ids.text(recorded_url).replace(RECORDED_WS_BASE, ws_base);
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .unwrap_or_else(|e| panic!("socket {who} connects: {e}"));
+    ws
+}
+
 struct Replay {
     ws_base: String,
     ids: Ids,
@@ -301,13 +310,7 @@ impl Replay {
     }
 
     async fn open(&mut self, who: &str, recorded_url: &str) {
-        let url = self
-            .ids
-            .text(recorded_url)
-            .replace(RECORDED_WS_BASE, &self.ws_base);
-        let (ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .unwrap_or_else(|e| panic!("socket {who} connects: {e}"));
+        let ws = connect_recorded(&self.ws_base, &self.ids, who, recorded_url).await;
         let has_client_id = recorded_url.contains("client_id=");
         self.socks.insert(
             who.to_string(),
@@ -525,7 +528,8 @@ async fn replay_recorded_websocket_session() {
 /// recorded answer `alive` (seq 2054) keeps the socket on plain pings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeat_pings_reach_the_recorded_sockets() {
-    let server = DevServer::start(Config::default().ping_interval(Duration::from_millis(100)))
+    // Short, but long enough that a busy machine answers every ping in time.
+    let server = DevServer::start(Config::default().ping_interval(Duration::from_millis(250)))
         .await
         .expect("server starts");
     let base = server.url();
@@ -540,35 +544,18 @@ async fn heartbeat_pings_reach_the_recorded_sockets() {
         })
         .collect();
     assert_eq!(pinged, ["C", "B", "A"]);
-    let mut replay = Replay {
-        ws_base: base.replace("http://", "ws://"),
-        ids,
-        socks: BTreeMap::new(),
-        markers: 0,
-    };
+    let ws_base = base.replace("http://", "ws://");
+    let mut socks = BTreeMap::new();
     for (_, record) in &records {
         if let Record::Open { sock, url } = record {
             if pinged.contains(sock) {
-                let url = replay
-                    .ids
-                    .text(url)
-                    .replace(RECORDED_WS_BASE, &replay.ws_base);
-                let (ws, _) = tokio_tungstenite::connect_async(url)
-                    .await
-                    .expect("connects");
-                replay.socks.insert(
-                    sock.clone(),
-                    Sock {
-                        ws: Some(ws),
-                        pending: Vec::new(),
-                        received: Vec::new(),
-                    },
-                );
+                let ws = connect_recorded(&ws_base, &ids, sock, url).await;
+                socks.insert(sock.clone(), ws);
             }
         }
     }
     for who in &pinged {
-        let ws = replay.socks.get_mut(who).unwrap().ws.as_mut().unwrap();
+        let ws = socks.get_mut(who).unwrap();
         assert_eq!(next_frame(ws, who).await, "ping", "socket {who}");
     }
     // A answers as recorded. Answering every ping keeps it on plain pings:
@@ -578,7 +565,7 @@ async fn heartbeat_pings_reach_the_recorded_sockets() {
         panic!("seq 2054 is A's answer");
     };
     assert_eq!((sock.as_str(), data.as_str()), ("A", "alive"));
-    let a = replay.socks.get_mut("A").unwrap().ws.as_mut().unwrap();
+    let a = socks.get_mut("A").unwrap();
     for tick in 0..8 {
         a.send(Message::text(data.as_str())).await.expect("send");
         assert_eq!(next_frame(a, "A").await, "ping", "tick {tick}");
