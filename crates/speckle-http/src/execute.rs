@@ -108,13 +108,16 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                     return Ok(response);
                 }
                 Err(error) => {
-                    if let Some(wait) = policy.retry_error(&error, attempt, idempotent) {
+                    let retry = policy.retry_error(&error, attempt, idempotent);
+                    // Logged as the error the caller would get: redacted.
+                    let error = transport_error(error, &client_redactor(client));
+                    if let Some(wait) = retry {
                         tracing::debug!(%error, attempt, ?wait, "retrying");
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                     tracing::debug!(%error, "failed");
-                    return Err(transport_error(error, &client_redactor(client)).at(route));
+                    return Err(error.at(route));
                 }
             }
         }

@@ -90,6 +90,13 @@ impl HttpResponse {
             body: body.into(),
         }
     }
+
+    /// The same response, with the wait its `Retry-After` asked for.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
 }
 
 /// Why a request got no HTTP answer.
