@@ -135,7 +135,7 @@ fn the_default_limit_holds_the_largest_getbulk_answers() {
     let client = Client::new("http://localhost:3000").unwrap();
     assert_eq!(client.max_response_bytes(), DEFAULT_MAX_RESPONSE_BYTES);
     // The connectors' 42 ids of objects at the server's 10 MB body limit.
-    assert!(DEFAULT_MAX_RESPONSE_BYTES > 42 * 10_000_000);
+    const { assert!(DEFAULT_MAX_RESPONSE_BYTES > 42 * 10_000_000) };
     // But a 600 MB answer is refused.
-    assert!(DEFAULT_MAX_RESPONSE_BYTES < 600_000_000);
+    const { assert!(DEFAULT_MAX_RESPONSE_BYTES < 600_000_000) };
 }
