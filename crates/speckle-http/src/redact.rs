@@ -146,51 +146,53 @@ fn looks_like_token(text: &str) -> bool {
         || (text.starts_with("eyJ") && text.matches('.').count() >= 2)
 }
 
-/// Replaces the string after `"<secret key>"\s*:\s*"` up to its closing quote
-/// (or the end of a truncated text).
+/// Goes through the quoted strings of a text (JSON, or a message quoting
+/// JSON strings), replacing the content of a string that follows
+/// `"<secret key>":`, or that holds a JWT anywhere in it (the whole string:
+/// a damaged token may be cut by a tab or a stray byte). An unclosed string
+/// at the end of a truncated text counts as running to the end.
 fn redact_secret_key_values(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
+    let mut after_secret_key = false;
     while let Some(open) = rest.find('"') {
         let (before, from_quote) = rest.split_at(open);
         out.push_str(before);
-        let after_open = from_quote.get(1..).unwrap_or("");
-        let Some(close) = find_string_end(after_open) else {
-            out.push_str(from_quote);
-            return out;
+        // A secret key's value must follow right after its colon.
+        let value_of_secret_key = after_secret_key && {
+            let gap = before.trim();
+            gap == ":"
         };
-        let key = after_open.get(..close).unwrap_or("");
-        let after_key = after_open.get(close + 1..).unwrap_or("");
+        let content_and_rest = from_quote.get(1..).unwrap_or("");
+        let end = find_string_end(content_and_rest);
+        let content = content_and_rest
+            .get(..end.unwrap_or(content_and_rest.len()))
+            .unwrap_or("");
         out.push('"');
-        out.push_str(key);
-        out.push('"');
-        rest = after_key;
-        if !is_secret_key(key) {
-            continue;
+        if value_of_secret_key || holds_jwt(content) {
+            out.push_str(REDACTED);
+            after_secret_key = false;
+        } else {
+            out.push_str(content);
+            after_secret_key = is_secret_key(content);
         }
-        let trimmed = after_key.trim_start();
-        let Some(after_colon) = trimmed.strip_prefix(':') else {
-            continue;
-        };
-        let value = after_colon.trim_start();
-        let Some(inner) = value.strip_prefix('"') else {
-            continue;
-        };
-        // Keep the separator as it was, replace only the string's content.
-        let separator_len = after_key.len() - value.len();
-        out.push_str(after_key.get(..separator_len).unwrap_or(":"));
-        out.push('"');
-        out.push_str(REDACTED);
-        match find_string_end(inner) {
+        match end {
             Some(end) => {
                 out.push('"');
-                rest = inner.get(end + 1..).unwrap_or("");
+                rest = content_and_rest.get(end + 1..).unwrap_or("");
             }
             None => return out,
         }
     }
     out.push_str(rest);
     out
+}
+
+/// Whether a string holds a JWT: `eyJ` (base64 of `{"`) followed by a dot.
+fn holds_jwt(text: &str) -> bool {
+    text.find("eyJ")
+        .and_then(|at| text.get(at..))
+        .is_some_and(|from| from.contains('.'))
 }
 
 /// The byte index of the unescaped `"` that closes a JSON string whose
@@ -313,6 +315,9 @@ mod tests {
             learned.text("expected sequence, got not-a-jwt-but-secret"),
             "expected sequence, got <redacted>"
         );
+        // A token cut by a stray control byte is still a token.
+        let damaged = "{\"resource\":\"JWT eyJhbGciOiJIUzI1NiJ9.eyJfaWQ\tfQ.sig-part\"}";
+        assert_eq!(redactor.text(damaged), "{\"resource\":\"<redacted>\"}");
         // Ordinary words stay.
         assert_eq!(redactor.text("JWT is the scheme"), "JWT is the scheme");
         assert_eq!(redactor.text("jwt"), "jwt");

@@ -585,3 +585,21 @@ async fn pull_splits_chunks_whose_answer_is_over_the_size_limit() {
     assert_eq!(sizes[0], 10, "{sizes:?}");
     assert!(sizes[1..].iter().all(|n| *n <= 5), "{sizes:?}");
 }
+
+#[tokio::test]
+async fn a_mismatch_message_never_quotes_a_token() {
+    // Found by the decoder fuzzing: the message quotes the `_id` the server
+    // sent, whatever it holds.
+    let error = pull_error(|objects| {
+        objects[1]["_id"] = "JWT eyJhbGciOiJIUzI1NiJ9.eyJfaWQiOiIxIn0.mismatch-SECRET".into()
+    })
+    .await;
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{:?}", std::error::Error::source(&error)),
+    ] {
+        assert!(!text.contains("mismatch-SECRET"), "{text}");
+    }
+    assert!(error.to_string().contains("resources[1]._id"), "{error}");
+}

@@ -182,12 +182,13 @@ async fn fetch_chunk(
     let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query.clone());
     let body = execute_raw(client, &endpoint).await?;
     sizing.observe(ids.len(), body.len());
-    let objects = decode_off_thread(body, client_redactor(client))
+    let redactor = client_redactor(client);
+    let objects = decode_off_thread(body, redactor.clone())
         .await
         .map_err(|e| e.at(GetBulkObjects::ROUTE))?
         .into_resources()
         .map_err(|e| e.at(GetBulkObjects::ROUTE))?;
-    check_answer(ids, &objects).map_err(|e| e.at(GetBulkObjects::ROUTE))?;
+    check_answer(ids, &objects, &redactor).map_err(|e| e.at(GetBulkObjects::ROUTE))?;
     Ok(ids
         .iter()
         .zip(objects)
@@ -205,13 +206,18 @@ async fn fetch_chunk(
 /// one object per requested id, in request order (an unreadable id as a stub
 /// carrying that id), so anything else is a broken answer, never data to
 /// hand out under the wrong id.
-pub(crate) fn check_answer(asked: &[ObjectId], objects: &[SpeckleObject]) -> Result<(), Error> {
+pub(crate) fn check_answer(
+    asked: &[ObjectId],
+    objects: &[SpeckleObject],
+    redactor: &Redactor,
+) -> Result<(), Error> {
+    // The message quotes the `_id` the server sent: whatever it holds.
     let mismatch = |path: String, what: String| {
         Error::new(ErrorKind::Decode {
             path,
             body: String::new(),
         })
-        .with_source(RedactedMessage(what))
+        .with_source(RedactedMessage(redactor.text(&what)))
     };
     if objects.len() != asked.len() {
         return Err(mismatch(
