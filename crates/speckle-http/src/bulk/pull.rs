@@ -18,7 +18,7 @@ use crate::{execute_raw, Client, Endpoint, EnvelopeExt, Error, ErrorKind};
 /// How a pull is chunked.
 ///
 /// The real server is fastest at about 100 ids per getbulk with 4 in flight;
-/// larger chunks get slower, not faster (fact sheet performance notes).
+/// larger chunks get slower, not faster.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PullOptions {

@@ -39,7 +39,7 @@ pub fn recorded(seq: u64) -> Recorded {
     panic!("no recorded exchange {seq}");
 }
 
-/// A response shape from the fact sheet for a route the transcripts do not
+/// A response shape of the real server, documented but not recorded, for a route the transcripts do not
 /// cover with a success (see `fixtures/synthetic-responses.json`).
 pub fn synthetic(name: &str) -> Value {
     let all: Value = serde_json::from_str(SYNTHETIC).unwrap();
