@@ -400,3 +400,26 @@ async fn no_error_kind_holds_a_secret() {
     assert!(decode.body().unwrap().contains("oops"));
     assert!(decode.body().unwrap().contains("<redacted>"));
 }
+
+#[test]
+fn a_server_url_with_credentials_is_refused_without_quoting_them() {
+    for url in [
+        "ftp://alice:hunter2-SECRET@host/",
+        "https://alice:hunter2-SECRET@ho st/",
+        "http://alice:hunter2-SECRET@/api",
+        "https://alice:hunter2-SECRET@host/api",
+        "https://host/?token=JWT eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.hunter2-SECRET x",
+    ] {
+        let error = speckle_http::Client::new(url).err();
+        if let Some(error) = &error {
+            for text in printed(error) {
+                assert!(!text.contains("hunter2-SECRET"), "{url}: {text}");
+            }
+        }
+        let error = speckle_http::ServerUrl::parse(url, true).err();
+        assert!(
+            error.is_some() || !url.contains('@'),
+            "{url}: credentials are refused"
+        );
+    }
+}
