@@ -603,3 +603,37 @@ async fn a_mismatch_message_never_quotes_a_token() {
     }
     assert!(error.to_string().contains("resources[1]._id"), "{error}");
 }
+
+#[tokio::test]
+async fn zero_and_huge_bulk_options_work_instead_of_panicking() {
+    let fake = FakeObjects::new(usize::MAX);
+    let server = server_with(fake.clone()).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(FakeGetBulk)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    for (count, bytes, concurrency) in [(0, 0, 0), (usize::MAX, usize::MAX, usize::MAX)] {
+        let options = PushOptions {
+            max_batch_objects: count,
+            max_batch_bytes: bytes,
+            concurrency,
+            ..Default::default()
+        };
+        let outcome = push(&client, points(5), &options).await.unwrap();
+        assert_eq!(outcome.placeholders().unwrap().len(), 5);
+        let ids: Vec<ObjectId> = (0..5).map(|i| ObjectId::new(format!("o{i}"))).collect();
+        let options = PullOptions {
+            chunk_size: count,
+            target_chunk_bytes: bytes,
+            concurrency,
+            ..Default::default()
+        };
+        let pulled: Vec<Pulled> = pull(&client, ids, options)
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(pulled.len(), 5);
+    }
+}
