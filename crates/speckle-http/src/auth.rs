@@ -1,5 +1,5 @@
-//! Register, login and token login (fact sheet §2): the flows that fill the
-//! client's session.
+//! Register, login and token login: the flows that fill the client's
+//! session.
 
 use speckle_types::{Envelope, User};
 

@@ -41,15 +41,17 @@ impl ServerUrl {
             let scheme = if use_ssl { "https" } else { "http" };
             format!("{scheme}://{trimmed}")
         };
+        // Errors quote the URL as given, minus any credentials in it.
+        let shown = without_credentials(trimmed);
         let parsed = Url::parse(&with_scheme)
-            .map_err(|e| Error::invalid_input(format!("`{trimmed}` is not a URL: {e}")))?;
+            .map_err(|e| Error::invalid_input(format!("`{shown}` is not a URL: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::invalid_input(format!(
-                "`{trimmed}`: only http and https servers are supported"
+                "`{shown}`: only http and https servers are supported"
             )));
         }
         if parsed.host_str().is_none_or(str::is_empty) {
-            return Err(Error::invalid_input(format!("`{trimmed}` has no host")));
+            return Err(Error::invalid_input(format!("`{shown}` has no host")));
         }
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(Error::invalid_input(
@@ -82,6 +84,25 @@ impl ServerUrl {
     pub fn api(&self) -> &Url {
         &self.api
     }
+}
+
+/// `text` with the user-info part of a URL (`user:password@`) and any
+/// token in it replaced, for error messages.
+fn without_credentials(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(at) => text.split_at(at + 3),
+        None => ("", text),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let shown = match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{scheme}{}@{}",
+            crate::redact::REDACTED,
+            rest.get(at + 1..).unwrap_or("")
+        ),
+        None => text.to_owned(),
+    };
+    crate::redact::Redactor::default().text(&shown)
 }
 
 #[cfg(test)]

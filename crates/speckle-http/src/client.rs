@@ -13,6 +13,14 @@ use crate::retry::RetryPolicy;
 use crate::transport::{ReqwestTransport, Transport};
 use crate::Error;
 
+/// The default most bytes one answer may hold: 512 MiB. The largest answers
+/// of the real server are getbulk answers, and it caps neither the ids per
+/// getbulk nor the size of an object beyond its 10 MB request limit: the
+/// official connectors' 42 ids of such maximal objects make 420 MB, and a
+/// whole 400 MB model in one getbulk still fits. Pulls split chunks whose
+/// answer is over the limit, so a lower limit never makes a model unreadable.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 512 << 20;
+
 /// The default `User-Agent`.
 pub const USER_AGENT: &str = concat!("speckle-rs/", env!("CARGO_PKG_VERSION"));
 
@@ -36,6 +44,7 @@ struct Inner {
     url: ServerUrl,
     transport: Arc<dyn Transport>,
     retry: RetryPolicy,
+    max_response_bytes: u64,
     session: RwLock<Session>,
 }
 
@@ -63,6 +72,7 @@ impl Client {
             transport: None,
             token: None,
             retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -85,6 +95,12 @@ impl Client {
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
+    }
+
+    /// The most bytes one answer may hold (see
+    /// [`ClientBuilder::max_response_bytes`]).
+    pub fn max_response_bytes(&self) -> u64 {
+        self.inner.max_response_bytes
     }
 
     fn read<T>(&self, f: impl FnOnce(&Session) -> T) -> T {
@@ -204,6 +220,7 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     token: Option<String>,
     retry: RetryPolicy,
+    max_response_bytes: u64,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -212,6 +229,7 @@ impl fmt::Debug for ClientBuilder {
             .field("url", &self.url)
             .field("use_ssl", &self.use_ssl)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
@@ -262,6 +280,17 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes one answer may hold (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 512 MiB). A larger answer is not read
+    /// past the limit (at all when its `Content-Length` says so) and fails
+    /// with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge);
+    /// [`bulk::pull`](crate::bulk::pull) then asks for fewer objects at a
+    /// time instead. `u64::MAX` means no limit.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -283,6 +312,7 @@ impl ClientBuilder {
                 url,
                 transport,
                 retry: self.retry,
+                max_response_bytes: self.max_response_bytes,
                 session: RwLock::new(Session {
                     token,
                     ..Session::default()

@@ -46,7 +46,7 @@ impl fmt::Display for Method {
     }
 }
 
-/// How a route authenticates (fact sheet §2.2).
+/// How a route authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthMode {

@@ -1,9 +1,12 @@
 //! The one error type of the SDK.
 //!
 //! An [`Error`] is a kind ([`ErrorKind`]), the route it happened on, and an
-//! optional source. Its `Display` is one line; the raw body of a non-JSON
-//! answer (the server's `Unauthorized` text, HTML 404/413/500 pages) is kept
-//! and readable through [`Error::body`], never thrown away.
+//! optional source. Its `Display` is one line; the raw body of an answer (the
+//! server's `Unauthorized` text, HTML 404/413/500 pages, JSON error bodies) is
+//! kept and readable through [`Error::body`], never thrown away.
+//!
+//! No error ever holds a token, an api token or a password: bodies, messages
+//! and sources are redacted when the error is made, for every kind.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -25,8 +28,8 @@ pub enum ErrorKind {
         /// The `message` of a JSON error body: any JSON value (the server
         /// sometimes sends `{}` or `"{}"`).
         message: Option<Value>,
-        /// The raw body when it was not JSON (`Unauthorized`, an HTML page),
-        /// or the whole JSON body when it had no `message`.
+        /// The raw body (`Unauthorized`, an HTML page, the JSON), truncated
+        /// to a few KiB, secrets redacted; `None` when empty.
         body: Option<String>,
     },
     /// The request never got an answer: DNS, connect, TLS or I/O failure.
@@ -42,8 +45,17 @@ pub enum ErrorKind {
     Decode {
         /// The JSON path where decoding failed, e.g. `resource.layers[0]`.
         path: String,
-        /// The body (truncated to a few KiB).
+        /// The body (truncated to a few KiB, secrets redacted).
         body: String,
+    },
+    /// The answer was larger than the client accepts (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    /// It was not read past the limit.
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+        /// The size the server announced (`Content-Length`), when it did.
+        announced: Option<u64>,
     },
     /// A request body could not be serialized.
     Encode,
@@ -127,22 +139,28 @@ impl Error {
     }
 
     /// The server's message as text: the JSON `message` when it is a real
-    /// string, else a plain-text body such as `Unauthorized` (HTML pages are
-    /// not text messages).
+    /// string, else (when the answer had no `message`) a plain-text body such
+    /// as `Unauthorized` (HTML pages are not text messages).
     pub fn server_message(&self) -> Option<&str> {
         match &self.kind {
-            ErrorKind::Api { message, body, .. } => {
-                message.as_ref().and_then(message_text).or_else(|| {
-                    body.as_deref()
-                        .filter(|b| !looks_like_html(b))
-                        .map(str::trim)
-                })
-            }
+            ErrorKind::Api {
+                message: Some(message),
+                ..
+            } => message_text(message),
+            ErrorKind::Api {
+                message: None,
+                body,
+                ..
+            } => body
+                .as_deref()
+                .filter(|b| !looks_like_html(b))
+                .map(str::trim),
             _ => None,
         }
     }
 
-    /// The raw body of a non-JSON server answer (text or HTML).
+    /// The raw body of the server's answer (text, HTML or JSON), truncated
+    /// to a few KiB, secrets redacted.
     pub fn body(&self) -> Option<&str> {
         match &self.kind {
             ErrorKind::Api { body, .. } => body.as_deref(),
@@ -186,6 +204,12 @@ impl Error {
     /// The body was over the server's size limit (413).
     pub fn is_too_large(&self) -> bool {
         self.status() == Some(413)
+    }
+
+    /// The server's answer was over the client's size limit (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    pub fn is_response_too_large(&self) -> bool {
+        matches!(self.kind, ErrorKind::ResponseTooLarge { .. })
     }
 
     /// A 400 that is not a permission or not-found case.
@@ -240,6 +264,13 @@ impl fmt::Display for Error {
                 write!(f, "unexpected response body")?;
                 if !path.is_empty() && path != "." {
                     write!(f, " at `{path}`")?;
+                }
+                Ok(())
+            }
+            ErrorKind::ResponseTooLarge { limit, announced } => {
+                write!(f, "the answer is larger than the limit of {limit} bytes")?;
+                if let Some(size) = announced {
+                    write!(f, " (announced: {size} bytes)")?;
                 }
                 Ok(())
             }

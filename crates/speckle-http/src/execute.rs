@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::client::expose;
 use crate::endpoint::{AuthMode, Endpoint, Mount};
+use crate::redact::{RedactedMessage, Redactor};
 use crate::transport::{HttpRequest, HttpResponse, TransportError};
 use crate::{Client, Error, ErrorKind};
 
@@ -42,8 +43,20 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 /// ```
 pub async fn execute<E: Endpoint>(client: &Client, endpoint: &E) -> Result<E::Response, Error> {
     let response = send(client, endpoint).await?;
-    decode_response::<E::Response>(&response, endpoint.success_despite_status())
-        .map_err(|e| e.at(E::ROUTE))
+    decode_response::<E::Response>(
+        &response,
+        endpoint.success_despite_status(),
+        &client_redactor(client),
+    )
+    .map_err(|e| e.at(E::ROUTE))
+}
+
+/// A redactor that knows the client's own tokens, so that an answer echoing
+/// them (or a decoder quoting them) never puts them into an error.
+pub(crate) fn client_redactor(client: &Client) -> Redactor {
+    let token = client.token();
+    let apitoken = client.apitoken();
+    Redactor::with_secrets(token.iter().chain(apitoken.iter()).map(expose))
 }
 
 /// Sends `endpoint` and returns the raw answer when its status is 2xx (for
@@ -57,7 +70,7 @@ pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<B
     if (200..300).contains(&response.status) {
         Ok(response.body)
     } else {
-        Err(api_error(&response).at(E::ROUTE))
+        Err(api_error(&response, &client_redactor(client)).at(E::ROUTE))
     }
 }
 
@@ -71,10 +84,16 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
     async move {
         let policy = client.retry_policy();
         let idempotent = endpoint.idempotent();
+        let limit = client.max_response_bytes();
         let mut attempt = 0u32;
         loop {
-            attempt += 1;
+            attempt = attempt.saturating_add(1);
             match client.transport().send(request.clone()).await {
+                // A transport of the user's may not know the limit: check again.
+                Ok(response) if response.body.len() as u64 > limit => {
+                    tracing::debug!(bytes = response.body.len(), limit, "answer too large");
+                    return Err(too_large(limit, None).at(route));
+                }
                 Ok(response) => {
                     if let Some(wait) = policy.retry_response(&response, attempt, idempotent) {
                         tracing::debug!(status = response.status, attempt, ?wait, "retrying");
@@ -89,13 +108,16 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                     return Ok(response);
                 }
                 Err(error) => {
-                    if let Some(wait) = policy.retry_error(&error, attempt, idempotent) {
+                    let retry = policy.retry_error(&error, attempt, idempotent);
+                    // Logged as the error the caller would get: redacted.
+                    let error = transport_error(error, &client_redactor(client));
+                    if let Some(wait) = retry {
                         tracing::debug!(%error, attempt, ?wait, "retrying");
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                     tracing::debug!(%error, "failed");
-                    return Err(transport_error(error).at(route));
+                    return Err(error.at(route));
                 }
             }
         }
@@ -128,6 +150,7 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
     };
     let mut request = HttpRequest::new(route.method, url);
     request.authorization = authorization;
+    request.max_response_bytes = Some(client.max_response_bytes());
     request.body = match endpoint.body()? {
         Some(body) if endpoint.gzip() => {
             request.content_encoding = Some("gzip");
@@ -161,16 +184,39 @@ fn gzip(body: &[u8]) -> Result<Vec<u8>, Error> {
         .map_err(|e| Error::new(ErrorKind::Encode).with_source(e))
 }
 
-fn transport_error(error: TransportError) -> Error {
-    match error {
-        TransportError::Timeout => Error::new(ErrorKind::Timeout),
-        TransportError::Connect(_) => {
-            Error::new(ErrorKind::Transport { not_sent: true }).with_source(error)
-        }
-        TransportError::Other(_) => {
-            Error::new(ErrorKind::Transport { not_sent: false }).with_source(error)
-        }
+fn too_large(limit: u64, announced: Option<u64>) -> Error {
+    Error::new(ErrorKind::ResponseTooLarge { limit, announced })
+}
+
+fn transport_error(error: TransportError, redactor: &Redactor) -> Error {
+    let not_sent = match error {
+        TransportError::Timeout => return Error::new(ErrorKind::Timeout),
+        TransportError::TooLarge { limit, announced } => return too_large(limit, announced),
+        TransportError::Connect(_) => true,
+        _ => false,
+    };
+    let kind = ErrorKind::Transport { not_sent };
+    // The source chain is kept as is (callers may downcast it) unless some
+    // text in it is a secret, e.g. a custom transport quoting a header.
+    let chain = chain_text(&error);
+    let redacted = redactor.text(&chain);
+    if redacted == chain {
+        Error::new(kind).with_source(error)
+    } else {
+        Error::new(kind).with_source(RedactedMessage(redacted))
     }
+}
+
+/// The messages of an error and all its sources, joined with `: `.
+fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Classifies and decodes an answer. Public inside the crate so the bulk
@@ -178,18 +224,19 @@ fn transport_error(error: TransportError) -> Error {
 pub(crate) fn decode_response<T: DeserializeOwned>(
     response: &HttpResponse,
     success_despite_status: bool,
+    redactor: &Redactor,
 ) -> Result<T, Error> {
     let ok_status = (200..300).contains(&response.status);
     if !ok_status {
         if success_despite_status && says_success(&response.body) == Some(true) {
-            return decode(&response.body);
+            return decode(&response.body, redactor);
         }
-        return Err(api_error(response));
+        return Err(api_error(response, redactor));
     }
     if says_success(&response.body) == Some(false) {
-        return Err(api_error(response));
+        return Err(api_error(response, redactor));
     }
-    decode(&response.body)
+    decode(&response.body, redactor)
 }
 
 /// The `success` flag of a JSON object body, without decoding the rest.
@@ -207,13 +254,16 @@ fn says_success(body: &[u8]) -> Option<bool> {
         .and_then(|f| f.success)
 }
 
-fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+fn decode<T: DeserializeOwned>(body: &[u8], redactor: &Redactor) -> Result<T, Error> {
     let decode_error = |path: String, source: serde_json::Error| {
+        // The decoder's message may quote the body (`invalid type: string
+        // "JWT …"`), and the path names keys of the body: redact all of it.
+        let redactor = body_redactor(redactor, body);
         Error::new(ErrorKind::Decode {
-            path,
-            body: lossy_truncated(body),
+            path: redactor.text(&path),
+            body: redactor.text(&lossy_truncated(body)),
         })
-        .with_source(source)
+        .with_source(RedactedMessage(redactor.text(&source.to_string())))
     };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer)
@@ -225,27 +275,28 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
-fn api_error(response: &HttpResponse) -> Error {
+/// `redactor` plus the secrets found in `body`.
+fn body_redactor(redactor: &Redactor, body: &[u8]) -> Redactor {
+    let mut redactor = redactor.clone();
+    redactor.learn_from_body(body);
+    redactor
+}
+
+fn api_error(response: &HttpResponse, redactor: &Redactor) -> Error {
+    let redactor = body_redactor(redactor, &response.body);
     let parsed: Option<Value> = serde_json::from_slice(&response.body).ok();
-    let (message, body) = match parsed {
-        Some(Value::Object(mut map)) if map.contains_key("message") => {
-            (map.remove("message"), None)
-        }
-        Some(Value::Object(map)) if map.contains_key("error") => {
+    let message = match parsed {
+        Some(Value::Object(mut map)) => map
+            .remove("message")
             // The v0 route answers `{error: …}`.
-            (
-                map.get("error").cloned(),
-                Some(lossy_truncated(&response.body)),
-            )
-        }
-        _ => (
-            None,
-            Some(lossy_truncated(&response.body)).filter(|b| !b.is_empty()),
-        ),
+            .or_else(|| map.remove("error")),
+        _ => None,
     };
+    // The raw body is kept whatever it holds, `message` or not.
+    let body = Some(redactor.text(&lossy_truncated(&response.body))).filter(|b| !b.is_empty());
     Error::new(ErrorKind::Api {
         status: response.status,
-        message,
+        message: message.map(|m| redactor.value(&m)),
         body,
     })
 }

@@ -51,11 +51,12 @@ mod envelope_ext;
 mod error;
 mod execute;
 pub mod query;
+mod redact;
 mod retry;
 pub mod transport;
 
 pub use base_url::ServerUrl;
-pub use client::{Client, ClientBuilder, USER_AGENT};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT};
 pub use endpoint::{AuthMode, Endpoint, Method, Mount, Route};
 pub use endpoints::ALL_ROUTES;
 pub use envelope_ext::{missing, EnvelopeExt};

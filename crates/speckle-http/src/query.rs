@@ -1,5 +1,4 @@
-//! A typed builder for the server's query-string language (query-to-mongo,
-//! fact sheet §4).
+//! A typed builder for the server's query-string language (query-to-mongo).
 //!
 //! Two traps of that language are closed here:
 //! - **Hashes turning into numbers.** `hash=12345` is typed as the number

@@ -74,15 +74,22 @@ impl RetryPolicy {
     }
 
     /// The wait before retry number `attempt` (1-based): `base · 2^(attempt-1)`
-    /// with ±50 % jitter, capped.
+    /// with ±50 % jitter, capped. Saturates instead of overflowing, whatever
+    /// the configured durations (`Duration::MAX` included).
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        self.backoff_with_jitter(attempt, 0.5 + fastrand::f64())
+    }
+
+    fn backoff_with_jitter(&self, attempt: u32, jitter: f64) -> Duration {
         let exp = self.base_delay.saturating_mul(
             1u32.checked_shl(attempt.saturating_sub(1))
                 .unwrap_or(u32::MAX),
         );
         let capped = exp.min(self.max_delay);
-        let jitter = 0.5 + fastrand::f64();
-        capped.mul_f64(jitter).min(self.max_delay)
+        // `mul_f64` panics past `Duration::MAX`; the checked form saturates.
+        Duration::try_from_secs_f64(capped.as_secs_f64() * jitter)
+            .unwrap_or(Duration::MAX)
+            .min(self.max_delay)
     }
 
     /// Whether a response status should be retried, and how long to wait.
@@ -116,7 +123,56 @@ impl RetryPolicy {
         if attempt > self.max_retries {
             return None;
         }
+        // The same answer would come again: too large is not transient.
+        if matches!(error, TransportError::TooLarge { .. }) {
+            return None;
+        }
         let never_sent = matches!(error, TransportError::Connect(_));
         (never_sent || idempotent).then(|| self.backoff(attempt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extreme_durations_saturate_instead_of_panicking() {
+        for (base, max) in [
+            (Duration::MAX, Duration::MAX),
+            (Duration::MAX, Duration::from_secs(1)),
+            (Duration::from_secs(1), Duration::MAX),
+            (Duration::ZERO, Duration::ZERO),
+            (Duration::MAX, Duration::ZERO),
+        ] {
+            let policy = RetryPolicy::default()
+                .base_delay(base)
+                .max_delay(max)
+                .max_retries(u32::MAX);
+            for attempt in [0, 1, 2, 31, 32, 33, u32::MAX] {
+                for jitter in [0.5, 1.0, 1.5] {
+                    let wait = policy.backoff_with_jitter(attempt, jitter);
+                    assert!(wait <= max, "{base:?} {max:?} {attempt} {jitter}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let policy = RetryPolicy::default()
+            .base_delay(Duration::from_millis(100))
+            .max_delay(Duration::from_millis(350));
+        let waits: Vec<_> = (1..=4)
+            .map(|a| policy.backoff_with_jitter(a, 1.0))
+            .collect();
+        assert_eq!(
+            waits,
+            [100, 200, 350, 350].map(Duration::from_millis).to_vec()
+        );
+        assert_eq!(
+            policy.backoff_with_jitter(1, 0.5),
+            Duration::from_millis(50)
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! [`ClientBuilder::transport`](crate::ClientBuilder::transport).
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -31,6 +31,9 @@ pub struct HttpRequest {
     pub content_encoding: Option<&'static str>,
     /// Per-request timeout, overriding the transport's default.
     pub timeout: Option<Duration>,
+    /// The most body bytes the caller accepts: a transport stops reading
+    /// past it and fails with [`TransportError::TooLarge`].
+    pub max_response_bytes: Option<u64>,
 }
 
 impl HttpRequest {
@@ -43,6 +46,7 @@ impl HttpRequest {
             body: None,
             content_encoding: None,
             timeout: None,
+            max_response_bytes: None,
         }
     }
 }
@@ -59,6 +63,7 @@ impl fmt::Debug for HttpRequest {
             .field("body_bytes", &self.body.as_ref().map(Bytes::len))
             .field("content_encoding", &self.content_encoding)
             .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -69,7 +74,8 @@ impl fmt::Debug for HttpRequest {
 pub struct HttpResponse {
     /// Status code.
     pub status: u16,
-    /// `Retry-After` in seconds, when the server sent one.
+    /// How long `Retry-After` asks to wait (seconds or an HTTP date, see
+    /// [`parse_retry_after`]), when the server sent one.
     pub retry_after: Option<Duration>,
     /// The body bytes.
     pub body: Bytes,
@@ -83,6 +89,13 @@ impl HttpResponse {
             retry_after: None,
             body: body.into(),
         }
+    }
+
+    /// The same response, with the wait its `Retry-After` asked for.
+    #[must_use]
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 }
 
@@ -99,6 +112,39 @@ pub enum TransportError {
     /// Any other failure after the request may have been sent.
     #[error("request failed: {0}")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The answer's body is larger than
+    /// [`HttpRequest::max_response_bytes`]; it was not read past the limit.
+    #[error("the answer is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: u64,
+        /// The `Content-Length` the server announced, if any.
+        announced: Option<u64>,
+    },
+}
+
+/// The wait a `Retry-After` header value asks for: delay-seconds (`120`) or
+/// an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`, counted from `now`; a date
+/// in the past means no wait). `None` when the value is neither.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use speckle_http::transport::parse_retry_after;
+/// let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_470);
+/// assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
+/// assert_eq!(
+///     parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+///     Some(Duration::from_secs(10))
+/// );
+/// assert_eq!(parse_retry_after("soon", now), None);
+/// ```
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Sends HTTP requests. Implement it to replace the HTTP stack.
@@ -177,6 +223,32 @@ fn classify(error: reqwest::Error) -> TransportError {
     }
 }
 
+/// Reads a body chunk by chunk, refusing it as soon as it passes `limit`
+/// (at once when its `Content-Length` already does), so a huge answer never
+/// sits whole in memory.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: Option<u64>,
+) -> Result<Bytes, TransportError> {
+    let announced = response.content_length();
+    let limit = limit.unwrap_or(u64::MAX);
+    if announced.is_some_and(|size| size > limit) {
+        return Err(TransportError::TooLarge { limit, announced });
+    }
+    // A declared length is trusted for the first allocation only up to a few
+    // MiB: the body may end early, and the limit can be large.
+    let first = announced.unwrap_or(0).min(8 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(first).unwrap_or(0));
+    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+        let total = (body.len() as u64).saturating_add(chunk.len() as u64);
+        if total > limit {
+            return Err(TransportError::TooLarge { limit, announced });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(body))
+}
+
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
@@ -210,9 +282,8 @@ impl Transport for ReqwestTransport {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = response.bytes().await.map_err(classify)?;
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = read_body(response, request.max_response_bytes).await?;
         Ok(HttpResponse {
             status,
             retry_after,

@@ -1,5 +1,5 @@
 //! Register, login and token login fill the session the way the server
-//! expects (fact sheet §2).
+//! expects.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;

@@ -436,3 +436,204 @@ async fn pull_shrinks_requests_to_the_bytes_it_aims_for() {
         "mesh requests shrink to ~500 KB of answer: {sizes:?}"
     );
 }
+
+/// getbulk answering like [`FakeGetBulk`], then reshaped by `change`.
+struct ReshapedGetBulk(fn(&mut Vec<Value>));
+
+impl Respond for ReshapedGetBulk {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let ids: Vec<String> = serde_json::from_slice(&request.body).unwrap();
+        let mut objects: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"_id": id, "type": "Point", "value": [0, 0, 0]}))
+            .collect();
+        (self.0)(&mut objects);
+        ResponseTemplate::new(200).set_body_json(json!({"success": true, "resources": objects}))
+    }
+}
+
+async fn pull_error(change: fn(&mut Vec<Value>)) -> speckle_http::Error {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(ReshapedGetBulk(change))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let ids: Vec<ObjectId> = ["6b0c43a284c96928c7155341", "6b0c43a284c96928c7155342", "x3"]
+        .map(ObjectId::new)
+        .to_vec();
+    let results: Vec<_> = pull(&client, ids, PullOptions::default()).collect().await;
+    // The whole chunk is refused: no entry of a wrong answer is handed out.
+    assert_eq!(results.len(), 1, "{results:?}");
+    results.into_iter().next().unwrap().unwrap_err()
+}
+
+#[tokio::test]
+async fn pull_refuses_an_answer_in_another_order_and_says_so() {
+    let error = pull_error(|objects| objects.swap(0, 1)).await;
+    assert!(error.is_decode());
+    let text = error.to_string();
+    assert!(text.contains("resources[0]._id"), "{text}");
+    assert!(
+        text.contains("6b0c43a284c96928c7155342") && text.contains("6b0c43a284c96928c7155341"),
+        "names what came and what was asked: {text}"
+    );
+    assert!(text.contains("order"), "{text}");
+    assert!(text.contains("POST /api/objects/getbulk"), "{text}");
+}
+
+#[tokio::test]
+async fn pull_refuses_ids_that_were_not_asked_for_or_missing() {
+    let error = pull_error(|objects| objects[2]["_id"] = "someone-else".into()).await;
+    let text = error.to_string();
+    assert!(
+        text.contains("resources[2]._id") && text.contains("someone-else"),
+        "{text}"
+    );
+    assert!(text.contains("not requested"), "{text}");
+    let error = pull_error(|objects| {
+        objects[1].as_object_mut().unwrap().remove("_id");
+    })
+    .await;
+    assert!(error.to_string().contains("no `_id`"), "{error}");
+}
+
+#[tokio::test]
+async fn pull_refuses_a_wrong_count_and_says_how_many() {
+    let error = pull_error(|objects| {
+        objects.pop();
+    })
+    .await;
+    assert!(error.is_decode());
+    assert!(
+        error.to_string().contains("2 objects for 3 requested ids"),
+        "{error}"
+    );
+    let error = pull_error(|objects| objects.push(objects[0].clone())).await;
+    assert!(
+        error.to_string().contains("4 objects for 3 requested ids"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn pull_accepts_ids_in_another_case_and_stubs_in_place() {
+    // The database answers object ids in lower case; a stub carries the id
+    // as asked.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(ReshapedGetBulk(|objects| {
+            objects[0]["_id"] = "6b0c43a284c96928c7155341".into();
+            objects[1]["type"] = "String".into();
+            objects[1]["value"] = "You do not have permissions to view this object".into();
+        }))
+        .mount(&server)
+        .await;
+    let ids: Vec<ObjectId> = ["6B0C43A284C96928C7155341", "gone"]
+        .map(ObjectId::new)
+        .to_vec();
+    let pulled: Vec<Pulled> = pull(&client(&server), ids, PullOptions::default())
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert!(matches!(&pulled[0], Pulled::Object(_)));
+    assert!(matches!(&pulled[1], Pulled::Unavailable(id) if id == "gone"));
+}
+
+#[tokio::test]
+async fn pull_splits_chunks_whose_answer_is_over_the_size_limit() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(FakeGetBulk)
+        .mount(&server)
+        .await;
+    // Meshes of ~50 KB of JSON each; answers may hold 150 KB.
+    let ids: Vec<ObjectId> = (0..10).map(|i| ObjectId::new(format!("big{i}"))).collect();
+    let client = Client::builder(server.uri())
+        .token(TOKEN)
+        .retry(RetryPolicy::never())
+        .max_response_bytes(150_000)
+        .build()
+        .unwrap();
+    let options = PullOptions {
+        chunk_size: 10,
+        concurrency: 1,
+        ..Default::default()
+    };
+    let pulled: Vec<Pulled> = pull(&client, ids.clone(), options)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(pulled.len(), 10);
+    for (id, entry) in ids.iter().zip(&pulled) {
+        assert!(matches!(entry, Pulled::Object(o) if o.id.as_ref() == Some(id)));
+    }
+    let sizes: Vec<usize> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Vec<String>>(&r.body)
+                .unwrap()
+                .len()
+        })
+        .collect();
+    assert_eq!(sizes[0], 10, "{sizes:?}");
+    assert!(sizes[1..].iter().all(|n| *n <= 5), "{sizes:?}");
+}
+
+#[tokio::test]
+async fn a_mismatch_message_never_quotes_a_token() {
+    // Found by the decoder fuzzing: the message quotes the `_id` the server
+    // sent, whatever it holds.
+    let error = pull_error(|objects| {
+        objects[1]["_id"] = "JWT eyJhbGciOiJIUzI1NiJ9.eyJfaWQiOiIxIn0.mismatch-SECRET".into()
+    })
+    .await;
+    for text in [
+        error.to_string(),
+        format!("{error:?}"),
+        format!("{:?}", std::error::Error::source(&error)),
+    ] {
+        assert!(!text.contains("mismatch-SECRET"), "{text}");
+    }
+    assert!(error.to_string().contains("resources[1]._id"), "{error}");
+}
+
+#[tokio::test]
+async fn zero_and_huge_bulk_options_work_instead_of_panicking() {
+    let fake = FakeObjects::new(usize::MAX);
+    let server = server_with(fake.clone()).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(FakeGetBulk)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    for (count, bytes, concurrency) in [(0, 0, 0), (usize::MAX, usize::MAX, usize::MAX)] {
+        let options = PushOptions {
+            max_batch_objects: count,
+            max_batch_bytes: bytes,
+            concurrency,
+            ..Default::default()
+        };
+        let outcome = push(&client, points(5), &options).await.unwrap();
+        assert_eq!(outcome.placeholders().unwrap().len(), 5);
+        let ids: Vec<ObjectId> = (0..5).map(|i| ObjectId::new(format!("o{i}"))).collect();
+        let options = PullOptions {
+            chunk_size: count,
+            target_chunk_bytes: bytes,
+            concurrency,
+            ..Default::default()
+        };
+        let pulled: Vec<Pulled> = pull(&client, ids, options)
+            .map(Result::unwrap)
+            .collect()
+            .await;
+        assert_eq!(pulled.len(), 5);
+    }
+}

@@ -92,7 +92,11 @@ async fn json_errors_with_string_messages() {
     assert!(error.is_not_found());
     assert_eq!(error.server_message(), Some("Resource not found."));
     assert_eq!(error.message(), Some(&json!("Resource not found.")));
-    assert_eq!(error.body(), None);
+    // The raw body is kept beside the message.
+    assert_eq!(
+        error.body(),
+        Some(r#"{"success":false,"message":"Resource not found."}"#)
+    );
 
     let error = get_stream_error(
         401,

@@ -1,4 +1,4 @@
-//! One test per bug of the Python client (fact sheet §11.1) that applies to
+//! One test per bug of the Python client that applies to
 //! the HTTP layer: the SDK must not repeat any of them.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

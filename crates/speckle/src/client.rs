@@ -314,6 +314,22 @@ impl SpeckleClientBuilder {
         self
     }
 
+    /// The most bytes one answer may hold (default 512 MiB); a larger one
+    /// fails with [`ErrorKind::ResponseTooLarge`](crate::ErrorKind::ResponseTooLarge)
+    /// without being read whole, and pulls ask for fewer objects at a time.
+    ///
+    /// ```
+    /// let client = speckle::SpeckleClient::builder("http://localhost:3000")
+    ///     .max_response_bytes(64 << 20)
+    ///     .build()?;
+    /// assert_eq!(client.http().max_response_bytes(), 64 << 20);
+    /// # Ok::<(), speckle::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.inner = self.inner.max_response_bytes(bytes);
+        self
+    }
+
     /// A custom HTTP transport.
     pub fn transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.inner = self.inner.transport(transport);

@@ -40,7 +40,17 @@ fn answer(route: &Route, body: &Value) -> Value {
         (Method::Post, "/streams/:streamId/clone") => {
             json!({"success": true, "clone": {}, "parent": {}})
         }
-        (Method::Post, "/objects") | (Method::Post, "/objects/getbulk") => {
+        // Like the real server: one object per requested id, in order.
+        (Method::Post, "/objects/getbulk") => {
+            let items: Vec<Value> = body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|id| json!({"type": "Point", "_id": id}))
+                .collect();
+            json!({"success": true, "resources": items})
+        }
+        (Method::Post, "/objects") => {
             let n = body.as_array().map_or(1, Vec::len);
             let items: Vec<Value> = (0..n)
                 .map(|i| json!({"type": "Placeholder", "_id": format!("o{i}")}))

@@ -73,7 +73,7 @@ pub type HashKey = [u8; 16];
 /// The content hash the SDK gives objects that have none: XXH3-128 of the
 /// object's JSON without `_id` and `hash`, as 32 hex digits.
 ///
-/// The server treats `hash` as an opaque deduplication key (fact sheet §8),
+/// The server treats `hash` as an opaque deduplication key,
 /// so any deterministic content hash works; the JSON of a model is stable
 /// because unknown keys live in sorted maps. Identical objects get identical
 /// hashes, so they are sent once and deduplicated by the server across pushes.

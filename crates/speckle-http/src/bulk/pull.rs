@@ -1,7 +1,7 @@
 //! Pulling objects: getbulk in chunks, several in flight, yielded in request
 //! order as a `Stream`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_util::stream::{self, BoxStream, StreamExt};
@@ -9,15 +9,16 @@ use speckle_types::{Envelope, ObjectId, SpeckleObject};
 
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::GetBulkObjects;
-use crate::execute::decode_response;
+use crate::execute::{client_redactor, decode_response};
 use crate::query::Query;
+use crate::redact::{RedactedMessage, Redactor};
 use crate::transport::HttpResponse;
-use crate::{execute_raw, missing, Client, Endpoint, EnvelopeExt, Error, ErrorKind};
+use crate::{execute_raw, Client, Endpoint, EnvelopeExt, Error, ErrorKind};
 
 /// How a pull is chunked.
 ///
 /// The real server is fastest at about 100 ids per getbulk with 4 in flight;
-/// larger chunks get slower, not faster (fact sheet performance notes).
+/// larger chunks get slower, not faster.
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PullOptions {
@@ -151,26 +152,49 @@ async fn fetch(
     query: Query,
     sizing: &ChunkSizing,
 ) -> Result<Vec<Pulled>, Error> {
-    let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query);
+    // A chunk whose answer is over the client's size limit is asked again
+    // in halves, down to single objects: the limit bounds memory, it must
+    // not make a model with heavy meshes unreadable.
+    let mut pending = vec![ids];
+    let mut pulled = Vec::new();
+    while let Some(ids) = pending.pop() {
+        match fetch_chunk(client, &ids, &query, sizing).await {
+            Ok(entries) => pulled.extend(entries),
+            Err(error) if error.is_response_too_large() && ids.len() > 1 => {
+                sizing.halve(ids.len());
+                let mut first = ids;
+                let second = first.split_off(first.len() / 2);
+                pending.push(second);
+                pending.push(first);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(pulled)
+}
+
+async fn fetch_chunk(
+    client: &Client,
+    ids: &[ObjectId],
+    query: &Query,
+    sizing: &ChunkSizing,
+) -> Result<Vec<Pulled>, Error> {
+    let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query.clone());
     let body = execute_raw(client, &endpoint).await?;
     sizing.observe(ids.len(), body.len());
-    let objects = decode_off_thread(body)
+    let redactor = client_redactor(client);
+    let objects = decode_off_thread(body, redactor.clone())
         .await
         .map_err(|e| e.at(GetBulkObjects::ROUTE))?
-        .into_resources()?;
-    if objects.len() != ids.len() {
-        return Err(missing(&format!(
-            "resources: {} ids asked, {} objects returned",
-            ids.len(),
-            objects.len()
-        )));
-    }
+        .into_resources()
+        .map_err(|e| e.at(GetBulkObjects::ROUTE))?;
+    check_answer(ids, &objects, &redactor).map_err(|e| e.at(GetBulkObjects::ROUTE))?;
     Ok(ids
-        .into_iter()
+        .iter()
         .zip(objects)
         .map(|(id, object)| {
             if object.is_no_permission_stub() {
-                Pulled::Unavailable(id)
+                Pulled::Unavailable(id.clone())
             } else {
                 Pulled::Object(object)
             }
@@ -178,12 +202,69 @@ async fn fetch(
         .collect())
 }
 
+/// Checks a getbulk answer against its request: the server answers exactly
+/// one object per requested id, in request order (an unreadable id as a stub
+/// carrying that id), so anything else is a broken answer, never data to
+/// hand out under the wrong id.
+pub(crate) fn check_answer(
+    asked: &[ObjectId],
+    objects: &[SpeckleObject],
+    redactor: &Redactor,
+) -> Result<(), Error> {
+    // The message quotes the `_id` the server sent: whatever it holds.
+    let mismatch = |path: String, what: String| {
+        Error::new(ErrorKind::Decode {
+            path,
+            body: String::new(),
+        })
+        .with_source(RedactedMessage(redactor.text(&what)))
+    };
+    if objects.len() != asked.len() {
+        return Err(mismatch(
+            "resources".to_owned(),
+            format!(
+                "the getbulk answer has {} objects for {} requested ids",
+                objects.len(),
+                asked.len()
+            ),
+        ));
+    }
+    for (index, (id, object)) in asked.iter().zip(objects).enumerate() {
+        let returned = object.id.as_ref().map(|r| r.as_str());
+        // Object ids are hex; the database answers them in lower case.
+        if returned.is_some_and(|r| r.eq_ignore_ascii_case(id.as_str())) {
+            continue;
+        }
+        let what = match returned {
+            Some(other) => format!(
+                "object {index} of the getbulk answer is `{other}`, the request asked for `{id}` there{}",
+                if asked.iter().any(|a| a.as_str().eq_ignore_ascii_case(other)) {
+                    " (the server's order differs from the request's)"
+                } else {
+                    " (an id that was not requested)"
+                },
+                id = id.as_str(),
+            ),
+            None => format!(
+                "object {index} of the getbulk answer has no `_id`, the request asked for `{}` there",
+                id.as_str()
+            ),
+        };
+        return Err(mismatch(format!("resources[{index}]._id"), what));
+    }
+    Ok(())
+}
+
 /// Decodes a getbulk answer on a blocking thread when the runtime has
 /// several, so that decoding one chunk overlaps with fetching the next
 /// (decoding megabytes of coordinates is the pull's main CPU cost).
-async fn decode_off_thread(body: bytes::Bytes) -> Result<Envelope<SpeckleObject>, Error> {
-    let decode =
-        move || decode_response::<Envelope<SpeckleObject>>(&HttpResponse::new(200, body), false);
+async fn decode_off_thread(
+    body: bytes::Bytes,
+    redactor: Redactor,
+) -> Result<Envelope<SpeckleObject>, Error> {
+    let decode = move || {
+        decode_response::<Envelope<SpeckleObject>>(&HttpResponse::new(200, body), false, &redactor)
+    };
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             handle.spawn_blocking(decode).await.unwrap_or_else(|join| {
@@ -204,7 +285,8 @@ async fn decode_off_thread(body: bytes::Bytes) -> Result<Envelope<SpeckleObject>
 /// objects to a few huge meshes).
 #[derive(Debug)]
 struct ChunkSizing {
-    max: usize,
+    /// Most ids per request; lowered when an answer was over the size limit.
+    max: AtomicUsize,
     target_bytes: usize,
     /// Bytes per object of the latest answer; 0 before the first.
     per_object: AtomicU64,
@@ -213,7 +295,7 @@ struct ChunkSizing {
 impl ChunkSizing {
     fn new(max: usize, target_bytes: usize) -> Self {
         Self {
-            max: max.max(1),
+            max: AtomicUsize::new(max.max(1)),
             target_bytes: target_bytes.max(1),
             per_object: AtomicU64::new(0),
         }
@@ -226,12 +308,20 @@ impl ChunkSizing {
         }
     }
 
+    /// After an answer of `failed_len` objects went over the size limit:
+    /// later chunks ask for at most half as many.
+    fn halve(&self, failed_len: usize) {
+        self.max
+            .fetch_min((failed_len / 2).max(1), Ordering::Relaxed);
+    }
+
     fn next_len(&self) -> usize {
+        let max = self.max.load(Ordering::Relaxed);
         match self.per_object.load(Ordering::Relaxed) {
-            0 => self.max,
+            0 => max,
             per_object => {
                 let fitting = (self.target_bytes as u64 / per_object).max(1);
-                usize::try_from(fitting).unwrap_or(self.max).min(self.max)
+                usize::try_from(fitting).unwrap_or(max).min(max)
             }
         }
     }

@@ -17,8 +17,7 @@ use crate::{execute, missing, Client, EnvelopeExt, Error};
 
 /// How a push is packed and sent.
 ///
-/// The defaults follow measurements of the real server (fact sheet,
-/// `real-server-performance.md`): its cost per request grows faster than
+/// The defaults follow measurements of the real server: its cost per request grows faster than
 /// linearly with the objects in it, so requests are capped at a few hundred
 /// objects as well as by bytes, with a few in flight.
 #[derive(Debug, Clone)]

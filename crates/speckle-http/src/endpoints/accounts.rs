@@ -1,5 +1,4 @@
-//! `/accounts…`: registration, login, profiles, search and user admin
-//! (fact sheet §6.1).
+//! `/accounts…`: registration, login, profiles, search and user admin.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -1,4 +1,4 @@
-//! `/clients…`: api clients, the records of connected documents (fact sheet §6.2).
+//! `/clients…`: api clients, the records of connected documents.
 
 use std::borrow::Cow;
 

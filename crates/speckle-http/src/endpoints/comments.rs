@@ -1,5 +1,5 @@
-//! `/comments…`: comments on streams, objects, projects and comments
-//! (fact sheet §6.5). Effectively only a comment's owner or an admin can
+//! `/comments…`: comments on streams, objects, projects and comments.
+//! Effectively only a comment's owner or an admin can
 //! read, edit or reply to it.
 
 use std::borrow::Cow;

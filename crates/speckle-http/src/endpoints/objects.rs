@@ -1,5 +1,4 @@
-//! `/objects…`: create, derive, read, bulk read, update and delete objects
-//! (fact sheet §6.4, §8, §9.5–§9.7).
+//! `/objects…`: create, derive, read, bulk read, update and delete objects.
 
 use std::borrow::Cow;
 

@@ -1,4 +1,4 @@
-//! `/projects…`: projects, their streams and their members (fact sheet §6.6).
+//! `/projects…`: projects, their streams and their members.
 //!
 //! Adding a stream or a user to a project propagates the project's
 //! `permissions` to its streams; removing them takes them back unless another

@@ -1,4 +1,4 @@
-//! The server description and plugins (fact sheet §6.7).
+//! The server description and plugins.
 
 use std::borrow::Cow;
 

@@ -1,5 +1,5 @@
 //! `/streams…`: data streams, their clones, diffs, deltas, objects and
-//! clients (fact sheet §6.3, §9).
+//! clients.
 
 use std::borrow::Cow;
 

@@ -39,7 +39,7 @@ pub fn recorded(seq: u64) -> Recorded {
     panic!("no recorded exchange {seq}");
 }
 
-/// A response shape from the fact sheet for a route the transcripts do not
+/// A response shape of the real server, documented but not recorded, for a route the transcripts do not
 /// cover with a success (see `fixtures/synthetic-responses.json`).
 pub fn synthetic(name: &str) -> Value {
     let all: Value = serde_json::from_str(SYNTHETIC).unwrap();
@@ -170,3 +170,84 @@ pub async fn expect(server: &MockServer, expected: Exact, status: u16, body: &Va
 
 /// Shared handle for transports in tests.
 pub type Shared<T> = Arc<T>;
+
+/// One canned outcome of [`FakeTransport`].
+pub enum Canned {
+    /// An HTTP answer.
+    Answer(speckle_http::transport::HttpResponse),
+    /// A failure without answer.
+    Fail(fn() -> speckle_http::transport::TransportError),
+}
+
+/// A transport that answers from a script, in order, repeating the last
+/// entry, and counts the requests it saw.
+#[derive(Debug)]
+pub struct FakeTransport {
+    script: std::sync::Mutex<Vec<Canned>>,
+    pub requests: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for Canned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Canned::Answer(response) => write!(f, "Answer({})", response.status),
+            Canned::Fail(_) => f.write_str("Fail"),
+        }
+    }
+}
+
+impl FakeTransport {
+    pub fn new(script: Vec<Canned>) -> Arc<Self> {
+        assert!(!script.is_empty());
+        Arc::new(Self {
+            script: std::sync::Mutex::new(script),
+            requests: Default::default(),
+        })
+    }
+
+    /// Always the same answer.
+    pub fn answering(status: u16, body: impl Into<bytes::Bytes>) -> Arc<Self> {
+        Self::new(vec![Canned::Answer(
+            speckle_http::transport::HttpResponse::new(status, body),
+        )])
+    }
+
+    /// A client of this transport, logged in with [`TOKEN`].
+    pub fn client(self: &Arc<Self>, retry: RetryPolicy) -> Client {
+        Client::builder("http://fake.invalid")
+            .token(TOKEN)
+            .retry(retry)
+            .transport(self.clone())
+            .build()
+            .unwrap()
+    }
+
+    pub fn count(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl speckle_http::transport::Transport for FakeTransport {
+    async fn send(
+        &self,
+        _request: speckle_http::transport::HttpRequest,
+    ) -> Result<speckle_http::transport::HttpResponse, speckle_http::transport::TransportError>
+    {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut script = self.script.lock().unwrap();
+        let next = if script.len() > 1 {
+            script.remove(0)
+        } else {
+            match &script[0] {
+                Canned::Answer(response) => Canned::Answer(response.clone()),
+                Canned::Fail(make) => Canned::Fail(*make),
+            }
+        };
+        match next {
+            Canned::Answer(response) => Ok(response),
+            Canned::Fail(make) => Err(make()),
+        }
+    }
+}
