@@ -738,3 +738,92 @@ async fn a_locked_database_answers_a_retryable_503() {
     drop(other);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_new_document_cannot_replace_another_users_by_its_id() {
+    let t = two(Config::default()).await;
+    let (s, v) = t
+        .call(
+            "POST",
+            "/streams",
+            Some(&t.alice),
+            Some(r#"{"name":"hers"}"#),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let sid = v["resource"]["streamId"].as_str().unwrap().to_string();
+    let stream_doc_id = v["resource"]["_id"].as_str().unwrap().to_string();
+    let (s, v) = t
+        .call(
+            "POST",
+            "/projects",
+            Some(&t.alice),
+            Some(r#"{"name":"hers"}"#),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let pid = v["resource"]["_id"].as_str().unwrap().to_string();
+    // Creating a document with an `_id` in use is a duplicate key (as in
+    // MongoDB), never a replacement of the other user's document.
+    let body = format!(r#"{{"_id":"{stream_doc_id}","name":"taken over"}}"#);
+    let (s, v) = t.call("POST", "/streams", Some(&t.bob), Some(&body)).await;
+    assert_eq!(s, 400, "{v}");
+    let body = format!(r#"{{"_id":"{pid}","name":"taken over"}}"#);
+    let (s, v) = t.call("POST", "/projects", Some(&t.bob), Some(&body)).await;
+    assert_eq!(s, 400, "{v}");
+    let (s, v) = t
+        .call("GET", &format!("/streams/{sid}"), Some(&t.alice), None)
+        .await;
+    assert_eq!(
+        (s, &v["resource"]["name"]),
+        (200, &Value::from("hers")),
+        "{v}"
+    );
+    let (s, v) = t
+        .call("GET", &format!("/projects/{pid}"), Some(&t.alice), None)
+        .await;
+    assert_eq!(
+        (s, &v["resource"]["name"]),
+        (200, &Value::from("hers")),
+        "{v}"
+    );
+    assert_eq!(v["resource"]["owner"], t.alice_id.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_stream_objects_are_streamed_not_built_whole() {
+    let t = two(Config::default()).await;
+    let big = format!(r#"{{"type":"Blob","value":"{}"}}"#, "z".repeat(64 * 1024));
+    let id = t.object(&t.bob, &big).await;
+    // A 64 KiB object listed 2,000 times: a 128 MiB answer if built whole,
+    // from a 100 KB request, readable by anyone (the stream is public).
+    let placeholders = vec![format!(r#"{{"type":"Placeholder","_id":"{id}"}}"#); 2000].join(",");
+    let sid = t
+        .stream(
+            &t.bob,
+            &format!(r#"{{"name":"amplifier","objects":[{placeholders}]}}"#),
+        )
+        .await;
+    let resp =
+        t.c.get(format!("{}/api/streams/{sid}/objects", t.base))
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.content_length().is_none(),
+        "the answer was built whole: {:?}",
+        resp.headers()
+    );
+    let body: Value = resp.json().await.unwrap();
+    let got = body["resources"].as_array().unwrap();
+    assert_eq!(got.len(), 2000);
+    assert!(got
+        .iter()
+        .all(|o| o["_id"] == id.as_str() && o["type"] == "Blob"));
+    assert_eq!(
+        body["message"],
+        "Object list returned. If querying, duplication of objects in list will not be respected."
+    );
+    t.server.shutdown().await;
+}

@@ -166,6 +166,9 @@ pub(crate) enum DbError {
     Sqlite(rusqlite::Error),
     #[error("stored document is not valid JSON: {0}")]
     Corrupt(String),
+    /// A new document's `_id` is in use (MongoDB's duplicate key error).
+    #[error("E11000 duplicate key error collection: {0} index: _id_ dup key: {{ _id: {1} }}")]
+    Duplicate(&'static str, String),
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -384,9 +387,9 @@ impl Db {
 
     /// Inserts new objects with one prepared statement.
     pub(crate) fn insert_objects(&self, docs: &[Map]) -> DbResult<()> {
-        let mut stmt = self.conn.prepare(
-            "INSERT OR REPLACE INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("INSERT INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)")?;
         for doc in docs {
             let id = doc.get("_id").and_then(Json::as_str).unwrap_or_default();
             stmt.execute(rusqlite::params![
@@ -459,14 +462,18 @@ impl Db {
     }
 
     /// Inserts a document (its `_id` and indexed fields are read from it).
+    /// A client may choose the `_id` of what it creates: one in use is a
+    /// duplicate key, as in MongoDB, never a replacement of the stored
+    /// document (which may be another user's).
     pub(crate) fn insert(&self, coll: Coll, doc: &Map) -> DbResult<()> {
         let id = doc.get("_id").and_then(Json::as_str).unwrap_or_default();
+        if self.get(coll, id)?.is_some() {
+            return Err(DbError::Duplicate(coll.table(), id.to_string()));
+        }
         let text = map_text(doc);
         if coll == Coll::Objects {
             self.conn
-                .prepare(
-                    "INSERT OR REPLACE INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)",
-                )?
+                .prepare("INSERT INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(rusqlite::params![
                     id,
                     doc.get("hash").map(key_text),
@@ -478,7 +485,7 @@ impl Db {
         match coll.key_field() {
             Some((column, field)) => {
                 let sql = format!(
-                    "INSERT OR REPLACE INTO {} (id, {column}, doc) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO {} (id, {column}, doc) VALUES (?1, ?2, ?3)",
                     coll.table()
                 );
                 let key = doc.get(field).map(key_text);
@@ -487,10 +494,7 @@ impl Db {
                     .execute(rusqlite::params![id, key, text])?;
             }
             None => {
-                let sql = format!(
-                    "INSERT OR REPLACE INTO {} (id, doc) VALUES (?1, ?2)",
-                    coll.table()
-                );
+                let sql = format!("INSERT INTO {} (id, doc) VALUES (?1, ?2)", coll.table());
                 self.conn
                     .prepare(&sql)?
                     .execute(rusqlite::params![id, text])?;

@@ -189,13 +189,18 @@ pub(crate) fn derive(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let mut originals: Vec<(i64, Map)> = Vec::new();
         let mut wanted = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for item in items {
             let raw = item
                 .get("_id")
                 .map(Json::js_string)
                 .unwrap_or_else(|| "undefined".into());
             let id = cast_object_id(&raw).ok_or_else(|| Fail::cast(&raw, Model::Object))?;
-            wanted.push(id);
+            // `find({_id: {$in: ids}})` finds each object once, however
+            // often it is named: no copies multiply in memory.
+            if seen.insert(id.clone()) {
+                wanted.push(id);
+            }
         }
         for (rowid, doc) in db.objects_by_ids(&wanted)? {
             if let Some(m) = into_map(doc) {

@@ -1,7 +1,7 @@
 //! `/streams`: create, list, get, patch, delete, clone, diff, delta, and a
 //! stream's objects and clients.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::objects::bulk_save;
 use super::{
@@ -745,29 +745,35 @@ pub(crate) fn objects(db: &mut Db, ctx: &Ctx) -> Reply {
         docs.sort_by_key(|(rowid, _)| *rowid);
         let docs: Vec<Json> = docs.into_iter().map(|(_, d)| d).collect();
         let page: Vec<Map> = listed(docs, &q, Model::Object);
-        let by_id: std::collections::HashMap<String, &Map> = page
-            .iter()
-            .filter_map(|d| {
-                d.get("_id")
-                    .and_then(Json::as_str)
-                    .map(|i| (i.to_string(), d))
-            })
-            .collect();
-        Ok::<_, Fail>(
-            order
-                .iter()
-                .filter_map(|i| by_id.get(i).map(|d| Json::Obj((*d).clone())))
-                .collect::<Vec<_>>(),
-        )
+        // Each document is written once; the answer names it as often as
+        // the stream does, and is produced as the client reads it.
+        let mut parts = Vec::with_capacity(page.len());
+        let mut by_id: std::collections::HashMap<String, usize> = HashMap::new();
+        for d in page {
+            if let Some(i) = d.get("_id").and_then(Json::as_str) {
+                by_id.insert(i.to_string(), parts.len());
+                parts.push(Json::Obj(d).to_text());
+            }
+        }
+        let order: Vec<usize> = order.iter().filter_map(|i| by_id.get(i).copied()).collect();
+        Ok::<_, Fail>((parts, order))
     })();
     match result {
-        Ok(list) => success(vec![
-            ("resources", Json::Arr(list)),
-            (
-                "message",
+        Ok((parts, order)) => {
+            let mut tail = Map::new();
+            tail.insert(
+                "message".into(),
                 Json::str("Object list returned. If querying, duplication of objects in list will not be respected."),
-            ),
-        ]),
+            );
+            // `{"success":true,"resources":[` ... `],"message":"..."}`
+            let tail = format!("],{}", Json::Obj(tail).to_text().trim_start_matches('{'));
+            Reply::Repeated {
+                head: "{\"success\":true,\"resources\":[".into(),
+                parts,
+                order,
+                tail,
+            }
+        }
         Err(f) => Reply::fail(404, f.message()),
     }
 }
