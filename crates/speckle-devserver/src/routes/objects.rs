@@ -25,7 +25,7 @@ fn is_placeholder(o: &Json) -> bool {
     o.get("type").and_then(Json::as_str) == Some("Placeholder")
 }
 
-/// BulkObjectSave (§8.1): hashes what has no hash, maps every object whose
+/// BulkObjectSave: hashes what has no hash, maps every object whose
 /// hash already exists (anywhere in the database) to that object, inserts
 /// the rest in one go, and returns the input with `_id`s, in input order.
 pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Result<Vec<Json>, Fail> {

@@ -396,7 +396,7 @@ pub(crate) fn delete(db: &mut Db, ctx: &Ctx) -> Reply {
     }
 }
 
-/// Builds and stores a clone of `stream` (§9.1), pushes it onto the
+/// Builds and stores a clone of `stream`, pushes it onto the
 /// original's children and saves both. Returns (clone, saved original).
 fn make_clone(db: &Db, ctx: &Ctx, stream: &Map, name: Option<&Json>) -> Result<(Map, Map), Fail> {
     let mut fields = stream.clone();

@@ -1,4 +1,4 @@
-//! The websocket side (§10): same port, any path.
+//! The websocket side: same port, any path.
 //!
 //! A socket needs a `client_id`, may authenticate with a user's apitoken,
 //! joins rooms named `<resourceType>-<resourceId>`, relays `broadcast` and
