@@ -116,11 +116,8 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                 Some(out) => {
                     outbox.taken(&out);
                     let Out::Text(t) = out;
-                    // A peer that stops reading blocks this send; it is
-                    // dropped (not waited for) once its outbox overflows.
-                    tokio::select! {
-                        sent = sink.send(Message::text(t)) => if sent.is_err() { break },
-                        _ = outbox.overflowed() => break,
+                    if !send_unless_overflowed(&mut sink, &outbox, t).await {
+                        break;
                     }
                 }
                 None => {
@@ -132,17 +129,19 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
             _ = ticker.tick() => {
                 if !alive {
                     missed += 1;
-                    if missed > 5 {
-                        let _ = sink.send(Message::text(MISSED_WARNING)).await;
+                    if missed > 5
+                        && !send_unless_overflowed(&mut sink, &outbox, MISSED_WARNING.into()).await
+                    {
+                        break;
                     }
                     if missed > 10 {
-                        let _ = sink.send(Message::text(MISSED_BYE)).await;
+                        let _ = send_unless_overflowed(&mut sink, &outbox, MISSED_BYE.into()).await;
                         let _ = sink.close().await;
                         break;
                     }
                 }
                 alive = false;
-                if sink.send(Message::text("ping")).await.is_err() {
+                if !send_unless_overflowed(&mut sink, &outbox, "ping".into()).await {
                     break;
                 }
             },
@@ -153,6 +152,18 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
         }
     }
     app.hub.remove(conn);
+}
+
+type Sink = futures_util::stream::SplitSink<Ws, Message>;
+
+/// Sends a text frame; `false` when the connection failed or the socket's
+/// outbox overflowed meanwhile. A peer that stops reading blocks the send,
+/// so it is dropped (not waited for) once others' frames pile up for it.
+async fn send_unless_overflowed(sink: &mut Sink, outbox: &Outbox, text: String) -> bool {
+    tokio::select! {
+        sent = sink.send(Message::text(text)) => sent.is_ok(),
+        _ = outbox.overflowed() => false,
+    }
 }
 
 fn apply_join(app: &App, conn: u64, outbox: &Outbox, outcome: Join) {
