@@ -103,6 +103,33 @@ async fn b1_a_stream_cannot_expose_another_users_private_object() {
         )
         .await;
     assert_eq!(s, 400, "{v}");
+    // A full object carrying her id (and a hash nobody has) is no way in.
+    let body =
+        format!(r#"{{"objects":[{{"type":"Point","_id":"{secret}","hash":"nobody-has-this"}}]}}"#);
+    let (s, v) = t
+        .call(
+            "PUT",
+            &format!("/streams/{bobs}"),
+            Some(&t.bob),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    // Nor is a delta's `created` list.
+    let body = format!(
+        r#"{{"revisionA":{{"id":"{bobs}"}},"created":[{{"type":"Placeholder","_id":"{secret}"}}]}}"#
+    );
+    let (s, v) = t
+        .call(
+            "POST",
+            &format!("/streams/{bobs}/delta"),
+            Some(&t.bob),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    let (_, v) = t.call("GET", "/streams", Some(&t.bob), None).await;
+    assert!(!v.to_string().contains(&secret), "{v}");
     // ...and an object made private after it was listed is not shown.
     let public = t
         .object(&t.alice, r#"{"type":"Note","value":"was public"}"#)

@@ -159,6 +159,15 @@ pub(crate) struct Db {
     conn: Connection,
 }
 
+/// Who may read an object, as far as its row says without parsing it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ObjectAccess {
+    /// `private: false`: anyone may read it.
+    pub(crate) public: bool,
+    /// The owner's user id.
+    pub(crate) owner: Option<String>,
+}
+
 /// A storage failure inside a job.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
@@ -282,20 +291,25 @@ impl Db {
         Ok(visited)
     }
 
-    /// Whether an object is public and who owns it, without parsing it;
-    /// `None` when there is no such object.
-    pub(crate) fn object_access(&self, id: &str) -> DbResult<Option<(bool, Option<String>)>> {
+    /// For each id, whether the object is public and who owns it, without
+    /// parsing it (`None` when there is no such object); one prepared
+    /// statement for the whole list.
+    pub(crate) fn objects_access(&self, ids: &[String]) -> DbResult<Vec<Option<ObjectAccess>>> {
         let mut stmt = self
             .conn
             .prepare("SELECT pub, json_extract(doc, '$.owner') FROM objects WHERE id = ?1")?;
-        let mut rows = stmt.query([id])?;
-        Ok(match rows.next()? {
-            Some(row) => Some((
-                row.get::<_, i64>(0)? == 1,
-                row.get::<_, Option<String>>(1).ok().flatten(),
-            )),
-            None => None,
-        })
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut rows = stmt.query([id])?;
+            out.push(match rows.next()? {
+                Some(row) => Some(ObjectAccess {
+                    public: row.get::<_, i64>(0)? == 1,
+                    owner: row.get::<_, Option<String>>(1).ok().flatten(),
+                }),
+                None => None,
+            });
+        }
+        Ok(out)
     }
 
     /// Objects by id with their natural position (rowid); missing ids are

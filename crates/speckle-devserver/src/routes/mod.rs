@@ -245,18 +245,19 @@ pub(crate) fn keys_text(ctx: &Ctx) -> String {
 pub(crate) fn check_object_refs(db: &Db, ctx: &Ctx, ids: &[Json]) -> Result<(), Fail> {
     let actor = crate::perm::Actor::of(ctx.user.as_ref());
     let mut seen = std::collections::HashSet::new();
-    for id in ids {
-        let id = id.js_string();
-        if !seen.insert(id.clone()) {
-            continue;
-        }
-        let Some((public, owner)) = db.object_access(&id)? else {
+    let unique: Vec<String> = ids
+        .iter()
+        .map(Json::js_string)
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    for (id, access) in unique.iter().zip(db.objects_access(&unique)?) {
+        let Some(access) = access else {
             continue;
         };
-        if public || owner.as_deref() == Some(ctx.user_id()) {
+        if access.public || access.owner.as_deref() == Some(ctx.user_id()) {
             continue;
         }
-        let doc = db.get(crate::db::Coll::Objects, &id)?.and_then(into_map);
+        let doc = db.get(crate::db::Coll::Objects, id)?.and_then(into_map);
         crate::perm::check(
             actor,
             crate::perm::Op::Read,
