@@ -854,3 +854,55 @@ async fn repeated_stream_objects_are_streamed_not_built_whole() {
     );
     t.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_resource_lists_only_its_own_comments() {
+    let t = two(Config::default()).await;
+    let hers = t
+        .stream(&t.alice, r#"{"name":"hers","private":true}"#)
+        .await;
+    let (s, v) = t
+        .call(
+            "POST",
+            &format!("/comments/stream/{hers}"),
+            Some(&t.alice),
+            Some(r#"{"text":"alice's private note"}"#),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let comment = v["resource"]["_id"].as_str().unwrap().to_string();
+    // Bob lists her comment's id in his own stream's comments...
+    let bobs = t.stream(&t.bob, r#"{"name":"mine"}"#).await;
+    let body = format!(r#"{{"comments":["{comment}"]}}"#);
+    let (s, v) = t
+        .call(
+            "PUT",
+            &format!("/streams/{bobs}"),
+            Some(&t.bob),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    // ...and his stream's comments do not include it.
+    let (s, v) = t
+        .call(
+            "GET",
+            &format!("/comments/stream/{bobs}"),
+            Some(&t.bob),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["resources"], serde_json::json!([]), "{v}");
+    // Her stream still lists it for her.
+    let (s, v) = t
+        .call(
+            "GET",
+            &format!("/comments/stream/{hers}"),
+            Some(&t.alice),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["resources"][0]["text"], "alice's private note", "{v}");
+}
