@@ -906,3 +906,42 @@ async fn a_resource_lists_only_its_own_comments() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["resources"][0]["text"], "alice's private note", "{v}");
 }
+
+#[tokio::test]
+async fn a_project_writer_cannot_make_itself_the_owner() {
+    let t = two(Config::default()).await;
+    let body = format!(r#"{{"name":"hers","canWrite":["{}"]}}"#, t.bob_id);
+    let (s, v) = t
+        .call("POST", "/projects", Some(&t.alice), Some(&body))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let pid = v["resource"]["_id"].as_str().unwrap().to_string();
+    let body = format!(r#"{{"owner":"{}"}}"#, t.bob_id);
+    let (s, v) = t
+        .call(
+            "PUT",
+            &format!("/projects/{pid}"),
+            Some(&t.bob),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(s, 401, "{v}");
+    assert_eq!(
+        v["message"],
+        "Protected field, you are not authorised to edit owner."
+    );
+    let (s, v) = t
+        .call("DELETE", &format!("/projects/{pid}"), Some(&t.bob), None)
+        .await;
+    assert_eq!(s, 400, "{v}");
+    // A writer still edits the other fields.
+    let (s, v) = t
+        .call(
+            "PUT",
+            &format!("/projects/{pid}"),
+            Some(&t.bob),
+            Some(r#"{"name":"ours"}"#),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}

@@ -62,8 +62,14 @@ fn streams_of(project: &Map) -> Vec<String> {
 
 /// The project, after a check of `op`.
 fn checked(db: &Db, ctx: &Ctx, op: Op) -> Result<Map, Fail> {
+    checked_keys(db, ctx, op, None)
+}
+
+/// The project, after a check of `op` that also refuses protected fields
+/// (`owner`, `email`) among `keys` from anyone but the owner or an admin.
+fn checked_keys(db: &Db, ctx: &Ctx, op: Op, keys: Option<&[String]>) -> Result<Map, Fail> {
     let found = by_id(db, Model::Project, ctx.param(0))?;
-    perm::check(actor(ctx), op, found.as_ref(), Kind::Other, None)?;
+    perm::check(actor(ctx), op, found.as_ref(), Kind::Other, keys)?;
     found.ok_or_else(|| Fail::error("Resource not found."))
 }
 
@@ -193,9 +199,11 @@ pub(crate) fn get(db: &mut Db, ctx: &Ctx) -> Reply {
     }
 }
 
-/// PUT /projects/:projectId — no protected-field check.
+/// PUT /projects/:projectId — unlike the real server, `owner` is a
+/// protected field here, so a writer cannot make itself the owner.
 pub(crate) fn update(db: &mut Db, ctx: &Ctx) -> Reply {
-    let result = checked(db, ctx, Op::Write).and_then(|before| {
+    let keys = ctx.body_keys();
+    let result = checked_keys(db, ctx, Op::Write, Some(&keys)).and_then(|before| {
         let body = ctx.body_obj();
         check_new_streams(db, ctx, &streams_of(&before), &body)?;
         let mut after = before.clone();
