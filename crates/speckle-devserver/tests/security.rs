@@ -491,6 +491,9 @@ async fn b7_the_token_secret_is_random_per_data_file() {
     .await;
     assert_eq!(s, 200, "{t}");
     let _ = std::fs::remove_dir_all(&dir);
+    // A given secret never shows in a printed configuration.
+    let printed = format!("{:?}", Config::default().jwt_secret("hunter2-secret"));
+    assert!(!printed.contains("hunter2"), "{printed}");
 }
 
 #[tokio::test]
