@@ -948,3 +948,35 @@ async fn a_project_writer_cannot_make_itself_the_owner() {
         .await;
     assert_eq!(s, 200, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_frames_are_bounded_by_the_request_limit() {
+    let t = two(Config::default().request_limit(256 * 1024)).await;
+    let sid = t.stream(&t.alice, r#"{"name":"room"}"#).await;
+    let q = |who: &str| {
+        format!(
+            "client_id={who}&access_token={}&stream_id={sid}",
+            token_param(&t.alice)
+        )
+    };
+    let mut listener = ws(&t.server, &q("listener")).await;
+    let mut big = ws(&t.server, &q("big")).await;
+    let payload = "x".repeat(512 * 1024);
+    let frame = format!(
+        r#"{{"eventName":"broadcast","senderId":"big","streamId":"{sid}","args":{{"p":"{payload}"}}}}"#
+    );
+    // Sending may fail once the server has closed the connection.
+    let _ = big.send(Message::text(frame)).await;
+    assert_eq!(
+        next_text(&mut big).await,
+        None,
+        "the server closes the socket"
+    );
+    // The listener got nothing from it: its next frame is a later broadcast.
+    let mut other = ws(&t.server, &q("other")).await;
+    let marker =
+        format!(r#"{{"eventName":"broadcast","senderId":"other","streamId":"{sid}","args":{{}}}}"#);
+    other.send(Message::text(marker.clone())).await.unwrap();
+    assert_eq!(next_text(&mut listener).await, Some(marker));
+    t.server.shutdown().await;
+}

@@ -8,10 +8,11 @@ use tokio::sync::{mpsc, watch, Notify};
 
 use crate::ids;
 
-/// A frame for a socket's writer.
+/// A frame for a socket's writer. Shared: a broadcast to many sockets is
+/// one copy in memory, not one per recipient.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Out {
-    Text(String),
+    Text(Arc<str>),
 }
 
 /// How many bytes of frames may wait for one socket's writer. A socket
@@ -41,7 +42,8 @@ impl Outbox {
 
     /// Queues a frame; `false` (and the socket told to close) when it
     /// would pass [`OUTBOX_BYTES`]. One frame alone always fits.
-    pub(crate) fn push(&self, text: String) -> bool {
+    pub(crate) fn push(&self, text: impl Into<Arc<str>>) -> bool {
+        let text: Arc<str> = text.into();
         let len = text.len();
         let before = self.queued.fetch_add(len, Ordering::AcqRel);
         if before > 0 && before + len > OUTBOX_BYTES {
@@ -190,12 +192,13 @@ impl Hub {
     /// Sends `text` to every socket in `room` except the sender (compared by
     /// the server-side client id).
     pub(crate) fn broadcast(&self, room: &str, sender_client_id: &str, text: &str) {
+        let shared: Arc<str> = Arc::from(text);
         let mut peers = self.peers();
         let mut overflowed = Vec::new();
         for (conn, p) in peers.iter() {
             if p.client_id != sender_client_id
                 && p.rooms.contains_key(room)
-                && !p.outbox.push(text.to_string())
+                && !p.outbox.push(shared.clone())
             {
                 overflowed.push(*conn);
             }
@@ -209,6 +212,7 @@ impl Hub {
     /// `recipient`. A socket in a private room hears only from sockets
     /// that share one of its rooms, so nobody outside can reach it.
     pub(crate) fn message(&self, from: u64, recipient: &str, text: &str) {
+        let shared: Arc<str> = Arc::from(text);
         let mut peers = self.peers();
         let mut overflowed = Vec::new();
         let sender = peers.get(&from);
@@ -217,7 +221,7 @@ impl Hub {
                 continue;
             }
             let allowed = !p.in_private_room() || sender.is_some_and(|s| s.shares_a_room(p));
-            if allowed && !p.outbox.push(text.to_string()) {
+            if allowed && !p.outbox.push(shared.clone()) {
                 overflowed.push(*conn);
             }
         }
@@ -261,10 +265,16 @@ mod tests {
         assert!(hub.join(ca, "stream-S", false));
         assert!(!hub.join(ca, "stream-S", false));
         assert!(hub.join(cb, "stream-S", false));
+        assert!(hub.join(cc, "stream-S", false));
         hub.broadcast("stream-S", "A", "hello");
-        assert_eq!(rb.try_recv(), Ok(Out::Text("hello".into())));
+        // One copy of the frame, shared by every recipient.
+        let (Ok(Out::Text(to_b)), Ok(Out::Text(to_c))) = (rb.try_recv(), rc.try_recv()) else {
+            panic!("both recipients get the frame");
+        };
+        assert_eq!(&*to_b, "hello");
+        assert!(Arc::ptr_eq(&to_b, &to_c));
         assert!(ra.try_recv().is_err());
-        assert!(rc.try_recv().is_err());
+        hub.leave(cc, "stream-S");
         hub.leave(cb, "stream-S");
         hub.broadcast("stream-S", "A", "again");
         assert!(rb.try_recv().is_err());
@@ -293,7 +303,7 @@ mod tests {
         assert_eq!(hub.len(), 2, "one frame always fits");
         hub.broadcast("r", "A", &big);
         assert_eq!(hub.len(), 1, "the second would pass the bound");
-        assert_eq!(rb.try_recv(), Ok(Out::Text(big)));
+        assert_eq!(rb.try_recv(), Ok(Out::Text(big.into())));
         assert!(rb.try_recv().is_err());
     }
 }

@@ -116,7 +116,7 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                 Some(out) => {
                     outbox.taken(&out);
                     let Out::Text(t) = out;
-                    if !send_unless_overflowed(&mut sink, &outbox, t).await {
+                    if !send_unless_overflowed(&mut sink, &outbox, &t).await {
                         break;
                     }
                 }
@@ -130,18 +130,18 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                 if !alive {
                     missed += 1;
                     if missed > 5
-                        && !send_unless_overflowed(&mut sink, &outbox, MISSED_WARNING.into()).await
+                        && !send_unless_overflowed(&mut sink, &outbox, MISSED_WARNING).await
                     {
                         break;
                     }
                     if missed > 10 {
-                        let _ = send_unless_overflowed(&mut sink, &outbox, MISSED_BYE.into()).await;
+                        let _ = send_unless_overflowed(&mut sink, &outbox, MISSED_BYE).await;
                         let _ = sink.close().await;
                         break;
                     }
                 }
                 alive = false;
-                if !send_unless_overflowed(&mut sink, &outbox, "ping".into()).await {
+                if !send_unless_overflowed(&mut sink, &outbox, "ping").await {
                     break;
                 }
             },
@@ -159,7 +159,7 @@ type Sink = futures_util::stream::SplitSink<Ws, Message>;
 /// Sends a text frame; `false` when the connection failed or the socket's
 /// outbox overflowed meanwhile. A peer that stops reading blocks the send,
 /// so it is dropped (not waited for) once others' frames pile up for it.
-async fn send_unless_overflowed(sink: &mut Sink, outbox: &Outbox, text: String) -> bool {
+async fn send_unless_overflowed(sink: &mut Sink, outbox: &Outbox, text: &str) -> bool {
     tokio::select! {
         sent = sink.send(Message::text(text)) => sent.is_ok(),
         _ = outbox.overflowed() => false,
@@ -174,7 +174,7 @@ fn apply_join(app: &App, conn: u64, outbox: &Outbox, outcome: Join) {
             private,
         } => {
             if !app.hub.join(conn, &room, private) {
-                outbox.push(ALREADY_JOINED.into());
+                outbox.push(ALREADY_JOINED);
             } else if confirm {
                 let mut m = Map::new();
                 m.insert("message".into(), Json::str("Room joined."));
