@@ -10,6 +10,7 @@
 mod body;
 pub(crate) mod html;
 mod router;
+mod stream;
 
 pub(crate) use router::{route_list, Auth};
 
@@ -282,13 +283,13 @@ const HTML_TYPE: &str = "text/html; charset=utf-8";
 /// Serialises a reply; large JSON is written off the async workers.
 pub(crate) async fn respond(reply: Reply, head: bool) -> Response<Body> {
     let (status, content_type, text, error_page) = match reply {
-        Reply::Streamed(chunks) => return streamed(chunks, head),
+        Reply::Streamed(chunks) => return stream::streamed(chunks, head),
         Reply::Repeated {
             head: start,
             parts,
             order,
             tail,
-        } => return repeated(start, parts, order, tail, head),
+        } => return stream::repeated(start, parts, order, tail, head),
         Reply::Busy => return busy(),
         // Turned into `Streamed` by `dispatch`; never reaches a client.
         Reply::Bulk(_) => (500, Some(HTML_TYPE), String::new(), true),
@@ -341,77 +342,5 @@ fn busy() -> Response<Body> {
         .header(header::CONTENT_TYPE, HeaderValue::from_static(JSON_TYPE))
         .header(header::CONTENT_LENGTH, text.len())
         .body(Body::from(text))
-        .unwrap_or_default()
-}
-
-/// A 200 JSON answer sent as chunks arrive (no `Content-Length`); an `Err`
-/// chunk aborts the response, so the client sees a broken transfer rather
-/// than a truncated but well-formed answer.
-fn streamed(
-    chunks: tokio::sync::mpsc::Receiver<Result<String, std::io::Error>>,
-    head_only: bool,
-) -> Response<Body> {
-    let stream = futures_util::stream::unfold(chunks, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    });
-    let body = if head_only {
-        Body::empty()
-    } else {
-        Body::from_stream(stream)
-    };
-    json_200(body)
-}
-
-/// About how many bytes each piece of a [`Reply::Repeated`] answer holds.
-const PIECE_BYTES: usize = 1024 * 1024;
-
-/// Writes a [`Reply::Repeated`] answer lazily, a piece at a time.
-fn repeated(
-    head: String,
-    parts: Vec<String>,
-    order: Vec<usize>,
-    tail: String,
-    head_only: bool,
-) -> Response<Body> {
-    if head_only {
-        return json_200(Body::empty());
-    }
-    // (next entry of `order`, whether the tail was sent)
-    let state = (Some(head), 0usize, false);
-    let stream = futures_util::stream::unfold(state, move |(head, mut next, done)| {
-        let piece = if done {
-            None
-        } else {
-            let mut out = head.unwrap_or_default();
-            while next < order.len() && out.len() < PIECE_BYTES {
-                if next > 0 {
-                    out.push(',');
-                }
-                if let Some(part) = order.get(next).and_then(|i| parts.get(*i)) {
-                    out.push_str(part);
-                }
-                next += 1;
-            }
-            let finished = next >= order.len();
-            if finished {
-                out.push_str(&tail);
-            }
-            Some((
-                Ok::<_, std::convert::Infallible>(out),
-                (None, next, finished),
-            ))
-        };
-        std::future::ready(piece)
-    });
-    json_200(Body::from_stream(stream))
-}
-
-/// A 200 JSON response of unknown length.
-fn json_200(body: Body) -> Response<Body> {
-    Response::builder()
-        .status(StatusCode::OK)
-        .header("Access-Control-Allow-Origin", "*")
-        .header(header::CONTENT_TYPE, HeaderValue::from_static(JSON_TYPE))
-        .body(body)
         .unwrap_or_default()
 }

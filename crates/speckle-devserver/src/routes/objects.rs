@@ -26,8 +26,9 @@ fn is_placeholder(o: &Json) -> bool {
 }
 
 /// BulkObjectSave: hashes what has no hash, maps every object whose
-/// hash already exists (anywhere in the database) to that object, inserts
-/// the rest in one go, and returns the input with `_id`s, in input order.
+/// hash already exists among the caller's own objects to that object,
+/// inserts the rest in one go, and returns the input with `_id`s, in input
+/// order.
 pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Result<Vec<Json>, Fail> {
     for o in objects.iter_mut() {
         match o {
