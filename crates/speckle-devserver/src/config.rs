@@ -77,7 +77,8 @@ impl Config {
     }
 
     /// The largest request body accepted, in bytes, measured after gzip or
-    /// deflate decoding (`REQ_SIZE`; default 10 MiB). Larger bodies get 413.
+    /// deflate decoding (`REQ_SIZE`; default 10 MiB). Larger bodies get 413;
+    /// a larger websocket message closes its socket.
     #[must_use]
     pub fn request_limit(mut self, bytes: usize) -> Self {
         self.request_limit = bytes;

@@ -15,7 +15,8 @@ OPTIONS:
     --data <FILE>            SQLite file to keep the data in [default: ./speckle.db]
     --memory                 Keep the data in memory only
     --name <NAME>            Server name shown by GET /api
-    --request-limit <BYTES>  Largest request body, after decompression [default: 10485760]
+    --request-limit <BYTES>  Largest request body (after decompression) or websocket
+                             message [default: 10485760]
     --ping-interval <SECS>   Websocket heartbeat period [default: 30]
     --jwt-secret <SECRET>    Secret that signs the tokens [env: SPECKLE_DEVSERVER_JWT_SECRET;
                              default: random, kept in the data file]
