@@ -15,7 +15,7 @@ pub(crate) struct Settings {
     pub(crate) public_registration: bool,
     pub(crate) expose_emails: bool,
     pub(crate) public_streams: bool,
-    pub(crate) jwt_secret: String,
+    pub(crate) jwt_secret: crate::auth::Secret,
     pub(crate) request_limit: usize,
     pub(crate) ping_interval: Duration,
     /// `CANONICAL_URL`: the server's own URL.
@@ -25,7 +25,7 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    pub(crate) fn new(config: &Config, url: &str) -> Settings {
+    pub(crate) fn new(config: &Config, url: &str, jwt_secret: crate::auth::Secret) -> Settings {
         let plugins = config
             .plugins
             .iter()
@@ -50,7 +50,7 @@ impl Settings {
             public_registration: config.public_registration,
             expose_emails: config.expose_emails,
             public_streams: config.public_streams,
-            jwt_secret: config.jwt_secret.clone(),
+            jwt_secret,
             request_limit: config.request_limit,
             ping_interval: config.ping_interval,
             canonical_url: url.to_string(),

@@ -34,6 +34,40 @@ struct Decoded {
     id: Option<serde_json::Value>,
 }
 
+/// A token secret: shown as `<redacted>` by `Debug`, so printing a
+/// configuration or the settings never leaks it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    pub(crate) fn new(secret: impl Into<String>) -> Secret {
+        Secret(secret.into())
+    }
+
+    /// The secret itself, for signing and verifying only.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// 32 random bytes from the operating system, as hex: a token secret
+/// nobody can guess (a fixed default would let anyone sign an admin token).
+pub(crate) fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness (never seen on supported systems): fall back to
+        // the process's seeded generator rather than a constant.
+        bytes.iter_mut().for_each(|b| *b = fastrand::u8(..));
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Signs a token and returns it with its `JWT ` prefix.
 pub(crate) fn sign(secret: &str, user_id: &str, name: Option<&str>, lifetime_secs: i64) -> String {
     let iat = now_ms() / 1000;

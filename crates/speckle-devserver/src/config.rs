@@ -31,8 +31,9 @@ pub struct Config {
     pub(crate) public_registration: bool,
     pub(crate) expose_emails: bool,
     pub(crate) public_streams: bool,
-    pub(crate) jwt_secret: String,
+    pub(crate) jwt_secret: Option<crate::auth::Secret>,
     pub(crate) plugins: Vec<serde_json::Value>,
+    pub(crate) busy_timeout: Duration,
 }
 
 impl Default for Config {
@@ -46,8 +47,9 @@ impl Default for Config {
             public_registration: true,
             expose_emails: false,
             public_streams: true,
-            jwt_secret: "speckle-devserver-secret".into(),
+            jwt_secret: None,
             plugins: Vec::new(),
+            busy_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -75,7 +77,8 @@ impl Config {
     }
 
     /// The largest request body accepted, in bytes, measured after gzip or
-    /// deflate decoding (`REQ_SIZE`; default 10 MiB). Larger bodies get 413.
+    /// deflate decoding (`REQ_SIZE`; default 10 MiB). Larger bodies get 413;
+    /// a larger websocket message closes its socket.
     #[must_use]
     pub fn request_limit(mut self, bytes: usize) -> Self {
         self.request_limit = bytes;
@@ -120,12 +123,22 @@ impl Config {
         self
     }
 
-    /// The HS256 secret tokens are signed with (`SESSION_SECRET`). The
-    /// default is a fixed development secret, so tokens survive restarts of
-    /// a server that keeps its data in a file.
+    /// The HS256 secret tokens are signed with (`SESSION_SECRET`). Without
+    /// one, a data file gets a random secret on first use and keeps it (so
+    /// tokens survive restarts of the same file), and an in-memory server a
+    /// fresh random one.
     #[must_use]
     pub fn jwt_secret(mut self, secret: impl Into<String>) -> Self {
-        self.jwt_secret = secret.into();
+        self.jwt_secret = Some(crate::auth::Secret::new(secret));
+        self
+    }
+
+    /// How long a write waits for a data file locked by another process
+    /// (another server, a backup, the `sqlite3` shell) before the request
+    /// is answered `503` with `Retry-After` (default 5 s).
+    #[must_use]
+    pub fn busy_timeout(mut self, wait: Duration) -> Self {
+        self.busy_timeout = wait;
         self
     }
 

@@ -15,17 +15,35 @@ OPTIONS:
     --data <FILE>            SQLite file to keep the data in [default: ./speckle.db]
     --memory                 Keep the data in memory only
     --name <NAME>            Server name shown by GET /api
-    --request-limit <BYTES>  Largest request body, after decompression [default: 10485760]
+    --request-limit <BYTES>  Largest request body (after decompression) or websocket
+                             message [default: 10485760]
     --ping-interval <SECS>   Websocket heartbeat period [default: 30]
-    --jwt-secret <SECRET>    Secret that signs the tokens
+    --jwt-secret <SECRET>    Secret that signs the tokens [env: SPECKLE_DEVSERVER_JWT_SECRET;
+                             default: random, kept in the data file]
+    --busy-timeout <SECS>    How long a write waits for a data file locked by another
+                             process before answering 503 [default: 5]
     --private-streams        Make new streams private by default
     --invite-only            Refuse POST /accounts/register
     --expose-emails          Show e-mails in profiles and search results
     -h, --help               Print this help
 ";
 
+/// A number of seconds; `None` when it is not one a `Duration` can hold.
+fn seconds(text: &str) -> Option<Duration> {
+    text.parse::<f64>()
+        .ok()
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+}
+
 fn parse_args(args: &[String]) -> Result<Option<Config>, String> {
     let mut config = Config::default().port(3000).data_file("speckle.db");
+    // An environment variable keeps the secret out of the process list.
+    if let Some(secret) = std::env::var("SPECKLE_DEVSERVER_JWT_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        config = config.jwt_secret(secret);
+    }
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -48,16 +66,18 @@ fn parse_args(args: &[String]) -> Result<Option<Config>, String> {
                     .parse()
                     .map_err(|_| "--request-limit needs a number of bytes".to_string())?,
             ),
-            "--ping-interval" => config.ping_interval(Duration::from_secs_f64(
-                value("--ping-interval")?
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
+            "--ping-interval" => config.ping_interval(
+                seconds(&value("--ping-interval")?)
+                    .filter(|d| !d.is_zero())
                     .ok_or_else(|| {
                         "--ping-interval needs a positive number of seconds".to_string()
                     })?,
-            )),
+            ),
             "--jwt-secret" => config.jwt_secret(value("--jwt-secret")?),
+            "--busy-timeout" => config.busy_timeout(
+                seconds(&value("--busy-timeout")?)
+                    .ok_or_else(|| "--busy-timeout needs a number of seconds".to_string())?,
+            ),
             "--private-streams" => config.public_streams(false),
             "--invite-only" => config.public_registration(false),
             "--expose-emails" => config.expose_emails(true),

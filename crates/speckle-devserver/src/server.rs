@@ -35,8 +35,12 @@ impl DevServer {
     /// Opens the database, binds `127.0.0.1:<port>` and starts serving on
     /// the current Tokio runtime.
     pub async fn start(config: Config) -> Result<DevServer, Error> {
-        let store =
-            Store::open(config.data_file.as_deref()).map_err(|e| Error::Database(e.to_string()))?;
+        let (store, jwt_secret) = Store::open(
+            config.data_file.as_deref(),
+            config.busy_timeout,
+            config.jwt_secret.as_ref(),
+        )
+        .map_err(|e| Error::Database(e.to_string()))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], config.port));
         let listener = TcpListener::bind(addr)
             .await
@@ -48,7 +52,7 @@ impl DevServer {
         let url = format!("http://127.0.0.1:{port}");
         let hub = Arc::new(Hub::new());
         let app = App {
-            settings: Arc::new(Settings::new(&config, &url)),
+            settings: Arc::new(Settings::new(&config, &url, jwt_secret)),
             store: store.clone(),
             hub: hub.clone(),
         };
@@ -93,6 +97,12 @@ impl DevServer {
             .map_err(|e| Error::Database(e.to_string()))?
             .map_err(|e| Error::Database(e.to_string()))?;
         Ok(u64::try_from(count).unwrap_or_default())
+    }
+
+    /// How many websockets are connected and registered: lets tests wait
+    /// until a socket can be reached instead of sleeping.
+    pub fn socket_count(&self) -> usize {
+        self.hub.len()
     }
 
     /// The port the server listens on.

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use common::{client, json, send, start, user};
 
-/// Every route of the fact sheet, with `{s}` a stream id, `{o}` an object
+/// Every route of the real server, with `{s}` a stream id, `{o}` an object
 /// id, `{i}` a generic id slot.
 const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/accounts/register"),

@@ -12,14 +12,37 @@ mod docs;
 
 pub(crate) use docs::Coll;
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::mpsc;
+use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::auth::Secret;
 use crate::json::{self, map_text, Json, Map};
 
 type Job = Box<dyn FnOnce(&mut Db) + Send>;
+
+thread_local! {
+    /// Set on the storage thread when a statement of the running job found
+    /// the data file locked by another process: the job's reply is then
+    /// replaced by a retryable 503 and its writes rolled back.
+    static BUSY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether an SQLite error means "locked by someone else, try again".
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// The data file was locked for longer than the busy timeout.
+#[derive(Debug, thiserror::Error)]
+#[error("the database is busy; try again shortly")]
+pub(crate) struct Busy;
 
 /// A handle to the storage thread; cheap to clone.
 #[derive(Clone, Debug)]
@@ -33,11 +56,21 @@ pub(crate) struct Store {
 pub(crate) struct StoreGone;
 
 impl Store {
-    /// Opens (or creates) the database and starts its thread.
-    pub(crate) fn open(file: Option<&Path>) -> Result<Store, rusqlite::Error> {
+    /// Opens (or creates) the database and starts its thread. Returns the
+    /// token secret: `given` when there is one, else the data file's own
+    /// (created on first use), else for a memory database a fresh one.
+    pub(crate) fn open(
+        file: Option<&Path>,
+        busy_timeout: Duration,
+        given: Option<&Secret>,
+    ) -> Result<(Store, Secret), rusqlite::Error> {
+        let fresh = || crate::auth::random_secret();
         let conn = match file {
             Some(path) => {
                 let c = Connection::open(path)?;
+                // Another process may hold the file's write lock for a
+                // moment: wait for it rather than failing at once.
+                c.busy_timeout(busy_timeout)?;
                 // WAL: readers of the file (e.g. the sqlite3 shell) never
                 // block the server, and commits are cheaper.
                 c.pragma_update(None, "journal_mode", "WAL")?;
@@ -46,8 +79,14 @@ impl Store {
             }
             None => Connection::open_in_memory()?,
         };
+        let in_file = file.is_some();
         let mut db = Db { conn };
         db.migrate()?;
+        let secret = match given {
+            Some(secret) => secret.clone(),
+            None if in_file => Secret::new(db.jwt_secret(fresh)?),
+            None => Secret::new(fresh()),
+        };
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("speckle-devserver-db".into())
@@ -63,7 +102,7 @@ impl Store {
                 }
             })
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-        Ok(Store { tx })
+        Ok((Store { tx }, secret))
     }
 
     /// Runs `f` on the storage thread inside one transaction and returns its
@@ -73,17 +112,42 @@ impl Store {
         R: Send + 'static,
         F: FnOnce(&mut Db) -> R + Send + 'static,
     {
+        Ok(self.call_unless_busy(f).await?.0)
+    }
+
+    /// Like [`Store::call`], and also says whether the data file was
+    /// locked by another process during the job (`Err(Busy)`); the job's
+    /// writes are then rolled back, so the whole request can be retried.
+    pub(crate) async fn call_or_busy<R, F>(&self, f: F) -> Result<Result<R, Busy>, StoreGone>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Db) -> R + Send + 'static,
+    {
+        let (out, busy) = self.call_unless_busy(f).await?;
+        Ok(if busy { Err(Busy) } else { Ok(out) })
+    }
+
+    async fn call_unless_busy<R, F>(&self, f: F) -> Result<(R, bool), StoreGone>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Db) -> R + Send + 'static,
+    {
         let (done, wait) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |db: &mut Db| {
+            BUSY.with(|b| b.set(false));
             let began = db.conn.execute_batch("BEGIN").is_ok();
             let out = f(db);
+            let mut busy = BUSY.with(Cell::get);
             if began {
-                if let Err(e) = db.conn.execute_batch("COMMIT") {
+                if busy {
+                    let _ = db.conn.execute_batch("ROLLBACK");
+                } else if let Err(e) = db.conn.execute_batch("COMMIT") {
+                    busy = is_busy(&e);
                     tracing::error!("commit failed: {e}");
                     let _ = db.conn.execute_batch("ROLLBACK");
                 }
             }
-            let _ = done.send(out);
+            let _ = done.send((out, busy));
         });
         self.tx.send(job).map_err(|_| StoreGone)?;
         wait.await.map_err(|_| StoreGone)
@@ -95,13 +159,36 @@ pub(crate) struct Db {
     conn: Connection,
 }
 
+/// Who may read an object, as far as its row says without parsing it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ObjectAccess {
+    /// `private: false`: anyone may read it.
+    pub(crate) public: bool,
+    /// The owner's user id.
+    pub(crate) owner: Option<String>,
+}
+
 /// A storage failure inside a job.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum DbError {
     #[error("{0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("stored document is not valid JSON: {0}")]
     Corrupt(String),
+    /// A new document's `_id` is in use (MongoDB's duplicate key error).
+    #[error("E11000 duplicate key error collection: {0} index: _id_ dup key: {{ _id: {1} }}")]
+    Duplicate(&'static str, String),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        // Every statement error of a job passes through here, whatever the
+        // handler then makes of it: note a lock so the reply becomes a 503.
+        if is_busy(&e) {
+            BUSY.with(|b| b.set(true));
+        }
+        DbError::Sqlite(e)
+    }
 }
 
 pub(crate) type DbResult<T> = Result<T, DbError>;
@@ -138,8 +225,32 @@ impl Db {
                  id TEXT PRIMARY KEY, stream_id TEXT, doc TEXT NOT NULL);
              CREATE INDEX IF NOT EXISTS clients_stream_id ON clients(stream_id);
              CREATE TABLE IF NOT EXISTS comments (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS projects (id TEXT PRIMARY KEY, doc TEXT NOT NULL);",
+             CREATE TABLE IF NOT EXISTS projects (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
         )
+    }
+
+    /// The token secret kept in this data file, stored first from `fresh`
+    /// when the file has none, so tokens survive a restart of the file.
+    fn jwt_secret(&mut self, fresh: impl FnOnce() -> String) -> rusqlite::Result<String> {
+        let stored: Option<String> = self
+            .conn
+            .prepare("SELECT value FROM settings WHERE key = 'jwt_secret'")?
+            .query_row([], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                other => Err(other),
+            })?;
+        if let Some(secret) = stored {
+            return Ok(secret);
+        }
+        let secret = fresh();
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('jwt_secret', ?1)",
+            [&secret],
+        )?;
+        Ok(secret)
     }
 
     /// One document by `_id`.
@@ -154,16 +265,47 @@ impl Db {
     }
 
     /// For getbulk: each object's stored text and whether anyone may read
-    /// it (`private: false`), so public objects go out unparsed.
-    pub(crate) fn objects_for_bulk(&self, ids: &[String]) -> DbResult<Vec<Option<(bool, String)>>> {
+    /// it (`private: false`), so public objects go out unparsed. Calls
+    /// `each` in id order, with one prepared statement, until it returns
+    /// false; returns how many ids were visited.
+    pub(crate) fn each_object_for_bulk(
+        &self,
+        ids: &[String],
+        mut each: impl FnMut(Option<(bool, String)>) -> bool,
+    ) -> DbResult<usize> {
         let mut stmt = self
             .conn
             .prepare("SELECT pub, doc FROM objects WHERE id = ?1")?;
+        let mut visited = 0;
+        for id in ids {
+            let mut rows = stmt.query([id])?;
+            let found = match rows.next()? {
+                Some(row) => Some((row.get::<_, i64>(0)? == 1, row.get(1)?)),
+                None => None,
+            };
+            visited += 1;
+            if !each(found) {
+                break;
+            }
+        }
+        Ok(visited)
+    }
+
+    /// For each id, whether the object is public and who owns it, without
+    /// parsing it (`None` when there is no such object); one prepared
+    /// statement for the whole list.
+    pub(crate) fn objects_access(&self, ids: &[String]) -> DbResult<Vec<Option<ObjectAccess>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT pub, json_extract(doc, '$.owner') FROM objects WHERE id = ?1")?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let mut rows = stmt.query([id])?;
             out.push(match rows.next()? {
-                Some(row) => Some((row.get::<_, i64>(0)? == 1, row.get(1)?)),
+                Some(row) => Some(ObjectAccess {
+                    public: row.get::<_, i64>(0)? == 1,
+                    owner: row.get::<_, Option<String>>(1).ok().flatten(),
+                }),
                 None => None,
             });
         }
@@ -232,20 +374,24 @@ impl Db {
     }
 
     /// For each distinct hash, the `_id` of the last-inserted object with it
-    /// (BulkObjectSave maps every match in turn, so the last one wins).
+    /// that `owner` owns (BulkObjectSave maps every match in turn, so the
+    /// last one wins). Objects of other users never match: their owner
+    /// could change them later, under the caller's streams.
     pub(crate) fn object_ids_by_hashes(
         &self,
         hashes: &[&str],
+        owner: &str,
     ) -> DbResult<std::collections::HashMap<String, String>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id FROM objects WHERE hash = ?1 ORDER BY rowid DESC LIMIT 1")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM objects WHERE hash = ?1 AND json_extract(doc, '$.owner') = ?2
+             ORDER BY rowid DESC LIMIT 1",
+        )?;
         let mut out = std::collections::HashMap::new();
         for h in hashes {
             if out.contains_key(*h) {
                 continue;
             }
-            let mut rows = stmt.query([h])?;
+            let mut rows = stmt.query([h, &owner])?;
             if let Some(row) = rows.next()? {
                 out.insert((*h).to_string(), row.get(0)?);
             }
@@ -255,9 +401,9 @@ impl Db {
 
     /// Inserts new objects with one prepared statement.
     pub(crate) fn insert_objects(&self, docs: &[Map]) -> DbResult<()> {
-        let mut stmt = self.conn.prepare(
-            "INSERT OR REPLACE INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("INSERT INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)")?;
         for doc in docs {
             let id = doc.get("_id").and_then(Json::as_str).unwrap_or_default();
             stmt.execute(rusqlite::params![
@@ -330,14 +476,18 @@ impl Db {
     }
 
     /// Inserts a document (its `_id` and indexed fields are read from it).
+    /// A client may choose the `_id` of what it creates: one in use is a
+    /// duplicate key, as in MongoDB, never a replacement of the stored
+    /// document (which may be another user's).
     pub(crate) fn insert(&self, coll: Coll, doc: &Map) -> DbResult<()> {
         let id = doc.get("_id").and_then(Json::as_str).unwrap_or_default();
+        if self.get(coll, id)?.is_some() {
+            return Err(DbError::Duplicate(coll.table(), id.to_string()));
+        }
         let text = map_text(doc);
         if coll == Coll::Objects {
             self.conn
-                .prepare(
-                    "INSERT OR REPLACE INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)",
-                )?
+                .prepare("INSERT INTO objects (id, hash, pub, doc) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(rusqlite::params![
                     id,
                     doc.get("hash").map(key_text),
@@ -349,7 +499,7 @@ impl Db {
         match coll.key_field() {
             Some((column, field)) => {
                 let sql = format!(
-                    "INSERT OR REPLACE INTO {} (id, {column}, doc) VALUES (?1, ?2, ?3)",
+                    "INSERT INTO {} (id, {column}, doc) VALUES (?1, ?2, ?3)",
                     coll.table()
                 );
                 let key = doc.get(field).map(key_text);
@@ -358,10 +508,7 @@ impl Db {
                     .execute(rusqlite::params![id, key, text])?;
             }
             None => {
-                let sql = format!(
-                    "INSERT OR REPLACE INTO {} (id, doc) VALUES (?1, ?2)",
-                    coll.table()
-                );
+                let sql = format!("INSERT INTO {} (id, doc) VALUES (?1, ?2)", coll.table());
                 self.conn
                     .prepare(&sql)?
                     .execute(rusqlite::params![id, text])?;

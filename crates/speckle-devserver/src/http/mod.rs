@@ -10,6 +10,7 @@
 mod body;
 pub(crate) mod html;
 mod router;
+mod stream;
 
 pub(crate) use router::{route_list, Auth};
 
@@ -30,8 +31,6 @@ use crate::json::{Json, Map};
 pub(crate) enum Reply {
     /// A JSON body.
     Json(u16, Json),
-    /// JSON already serialised.
-    RawJson(u16, String),
     /// Plain text; `html` gives it Express's `text/html` type (res.send of a
     /// string), otherwise no content type at all (passport's `res.end`).
     Text {
@@ -41,6 +40,25 @@ pub(crate) enum Reply {
     },
     /// An Express error page.
     Html(u16, String),
+    /// The data file is locked by another process: a retryable
+    /// `503 {success: false, message}` with `Retry-After`.
+    Busy,
+    /// What a getbulk answer will hold, to be produced in pieces off the
+    /// storage thread's request job.
+    Bulk(Box<crate::routes::objects::BulkPlan>),
+    /// A 200 JSON answer that repeats stored texts: `head`, then the
+    /// `parts` named by `order`, comma-separated, then `tail`. It is
+    /// written out as the client reads it, so a list that names one big
+    /// document many times never sits in memory whole.
+    Repeated {
+        head: String,
+        parts: Vec<String>,
+        order: Vec<usize>,
+        tail: String,
+    },
+    /// A 200 JSON answer produced piece by piece as the client reads it,
+    /// so its size never sits in memory whole.
+    Streamed(tokio::sync::mpsc::Receiver<Result<String, std::io::Error>>),
 }
 
 impl Reply {
@@ -155,7 +173,7 @@ async fn dispatch(
     };
     let settings = app.settings.clone();
     let bearer = verify_header(
-        &settings.jwt_secret,
+        settings.jwt_secret.expose(),
         headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
@@ -182,8 +200,12 @@ async fn dispatch(
                     }
                 }
             };
-            match app.store.call(job).await {
-                Ok(reply) => reply,
+            match app.store.call_or_busy(job).await {
+                Ok(Ok(Reply::Bulk(plan))) => {
+                    crate::routes::objects::stream_bulk(app.store.clone(), plan).await
+                }
+                Ok(Ok(reply)) => reply,
+                Ok(Err(crate::db::Busy)) => Reply::Busy,
                 Err(_) => html::crash("Error: the server is shutting down"),
             }
         }
@@ -261,13 +283,22 @@ const HTML_TYPE: &str = "text/html; charset=utf-8";
 /// Serialises a reply; large JSON is written off the async workers.
 pub(crate) async fn respond(reply: Reply, head: bool) -> Response<Body> {
     let (status, content_type, text, error_page) = match reply {
+        Reply::Streamed(chunks) => return stream::streamed(chunks, head),
+        Reply::Repeated {
+            head: start,
+            parts,
+            order,
+            tail,
+        } => return stream::repeated(start, parts, order, tail, head),
+        Reply::Busy => return busy(),
+        // Turned into `Streamed` by `dispatch`; never reaches a client.
+        Reply::Bulk(_) => (500, Some(HTML_TYPE), String::new(), true),
         Reply::Json(status, v) => {
             let text = tokio::task::spawn_blocking(move || v.to_text())
                 .await
                 .unwrap_or_default();
             (status, Some(JSON_TYPE), text, false)
         }
-        Reply::RawJson(status, text) => (status, Some(JSON_TYPE), text, false),
         Reply::Text { status, html, body } => (status, html.then_some(HTML_TYPE), body, false),
         Reply::Html(status, body) => (status, Some(HTML_TYPE), body, true),
     };
@@ -289,4 +320,27 @@ pub(crate) async fn respond(reply: Reply, head: bool) -> Response<Body> {
         Body::from(text)
     };
     b.body(body).unwrap_or_default()
+}
+
+/// How long a client is asked to wait before retrying a busy database.
+const RETRY_AFTER_SECS: &str = "1";
+
+/// `503 {success: false, message}` with `Retry-After`: the data file is
+/// locked by another process, and the request changed nothing.
+fn busy() -> Response<Body> {
+    let mut m = Map::new();
+    m.insert("success".into(), Json::Bool(false));
+    m.insert(
+        "message".into(),
+        Json::str("The database is busy. Try again shortly."),
+    );
+    let text = Json::Obj(m).to_text();
+    Response::builder()
+        .status(StatusCode::SERVICE_UNAVAILABLE)
+        .header("Access-Control-Allow-Origin", "*")
+        .header(header::RETRY_AFTER, RETRY_AFTER_SECS)
+        .header(header::CONTENT_TYPE, HeaderValue::from_static(JSON_TYPE))
+        .header(header::CONTENT_LENGTH, text.len())
+        .body(Body::from(text))
+        .unwrap_or_default()
 }

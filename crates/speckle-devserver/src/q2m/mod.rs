@@ -4,7 +4,7 @@
 //! The server hands Express's parsed query (`qs`) to `q2m(req.query)`; the
 //! result's `criteria` is a Mongo filter and `options` carry
 //! `fields`/`sort`/`skip`/`limit`. Which route honours which part is decided
-//! by the routes, as in the fact sheet's §4 table.
+//! by the routes, as the real server's handlers do.
 
 mod matching;
 pub(crate) mod qs;

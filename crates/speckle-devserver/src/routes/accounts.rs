@@ -82,7 +82,7 @@ fn register_user(
         doc.insert("role".into(), Json::str("admin"));
     }
     let id = super::str_of(&doc, "_id").to_string();
-    let secret = &ctx.settings.jwt_secret;
+    let secret = ctx.settings.jwt_secret.expose();
     let apitoken = auth::sign(secret, &id, None, auth::APITOKEN_SECS);
     doc.insert("apitoken".into(), Json::Str(apitoken.clone()));
     model::finish_new(&mut doc);
@@ -146,7 +146,7 @@ pub(crate) fn login(db: &mut Db, ctx: &Ctx) -> Reply {
     let id = super::str_of(&user, "_id").to_string();
     let name = super::str_of(&user, "name").to_string();
     let token = auth::sign(
-        &ctx.settings.jwt_secret,
+        ctx.settings.jwt_secret.expose(),
         &id,
         Some(&name),
         auth::SESSION_SECS,

@@ -4,12 +4,27 @@
 //! `canRead canWrite owner _id`: without `private`, a public stream's
 //! clients are readable by its owner, admins and members only.
 
-use super::{by_id, listed, populated_user, query, save, str_of, success, Fail};
+use super::{by_id, listed, may, populated_user, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::json::{js_set, Json, Map};
 use crate::model::{self, hydrated, Model};
 use crate::perm::{self, Actor, Kind, Op};
+
+/// A client bound to a stream shows in its client list and its deltas, so
+/// binding one (`streamId` in a body) needs read access to that stream
+/// when it exists (the real server binds to any stream).
+fn check_stream_binding(db: &Db, ctx: &Ctx, body: &Map) -> Result<(), Fail> {
+    let Some(sid) = body.get("streamId").filter(|v| v.truthy()) else {
+        return Ok(());
+    };
+    match super::stream(db, &sid.js_string())? {
+        Some(stream) if !may(ctx, Op::Read, &stream) => {
+            Err(Fail::error("You are not authorised to read."))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// POST /clients — anonymous callers get a temporary id, nothing is saved.
 pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
@@ -32,6 +47,9 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
             400,
             format!("ValidationError: {}", invalid.message(Model::Client)),
         );
+    }
+    if let Err(f) = check_stream_binding(db, ctx, &body) {
+        return Reply::fail(400, f.text());
     }
     js_set(&mut doc, "owner".into(), Json::str(ctx.user_id()));
     model::finish_new(&mut doc);
@@ -97,7 +115,7 @@ pub(crate) fn get(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = client_and_check(db, ctx, Op::Read, None).and_then(|client| {
         let mut h = hydrated(Model::Client, &client);
         if let Some(owner) = client.get("owner").and_then(Json::as_str) {
-            let populated = populated_user(db, owner)?.unwrap_or(Json::Null);
+            let populated = populated_user(db, ctx, owner)?.unwrap_or(Json::Null);
             h.insert("owner".into(), populated);
         }
         Ok(h)
@@ -115,6 +133,7 @@ pub(crate) fn get(db: &mut Db, ctx: &Ctx) -> Reply {
 pub(crate) fn update(db: &mut Db, ctx: &Ctx) -> Reply {
     let keys = ctx.body_keys();
     let result = client_and_check(db, ctx, Op::Write, Some(&keys)).and_then(|before| {
+        check_stream_binding(db, ctx, &ctx.body_obj())?;
         let mut after = before.clone();
         let mut invalid = model::Invalid::default();
         model::set_fields(Model::Client, &mut after, &ctx.body_obj(), &mut invalid);

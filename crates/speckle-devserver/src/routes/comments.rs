@@ -172,6 +172,7 @@ pub(crate) fn of_resource(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let found = target(db, ctx.param(0), ctx.param(1))?;
         let k = found.as_ref().map_or(Kind::Other, |(m, _)| kind_of(*m));
+        let model = found.as_ref().map(|(m, _)| *m);
         let resource = found.map(|(_, r)| r);
         perm::check(actor(ctx), Op::Read, resource.as_ref(), k, None)?;
         let resource = resource.unwrap_or_default();
@@ -179,10 +180,19 @@ pub(crate) fn of_resource(db: &mut Db, ctx: &Ctx) -> Reply {
             // Users have no comments: `resources` is undefined, so absent.
             return Ok(None);
         };
+        let own_key = match model {
+            Some(Model::Stream) => str_of(&resource, "streamId"),
+            _ => str_of(&resource, "_id"),
+        };
         let mut list = Vec::new();
         for id in ids {
             if let Some(c) = db.get(Coll::Comments, &id.js_string())?.and_then(into_map) {
-                list.push(Json::Obj(hydrated(Model::Comment, &c)));
+                // A writer can put any comment id in `comments`: show only
+                // comments made on this resource (the real server shows
+                // whatever the list names, comments are private otherwise).
+                if is_about(&c, own_key) {
+                    list.push(Json::Obj(hydrated(Model::Comment, &c)));
+                }
             }
         }
         Ok::<_, Fail>(Some(list))
@@ -196,6 +206,19 @@ pub(crate) fn of_resource(db: &mut Db, ctx: &Ctx) -> Reply {
         }) if message.contains("'findOne'") => html::crash(&format!("TypeError: {message}")),
         Err(f) => Reply::fail(f.status_401_or_404(), f.message()),
     }
+}
+
+/// Whether a comment was made on the resource whose streamId or `_id` is
+/// `key` (its `resource.resourceId`, as the URL gave it).
+fn is_about(comment: &Map, key: &str) -> bool {
+    let Some(rid) = comment
+        .get("resource")
+        .and_then(|r| r.get("resourceId"))
+        .map(Json::js_string)
+    else {
+        return false;
+    };
+    rid == key || crate::ids::cast_object_id(&rid).as_deref() == Some(key)
 }
 
 fn checked(db: &Db, ctx: &Ctx, op: Op, keys: Option<&[String]>) -> Result<Map, Fail> {

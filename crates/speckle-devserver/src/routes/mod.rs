@@ -201,8 +201,17 @@ pub(crate) fn save(db: &Db, model: Model, before: &Map, after: &mut Map) -> Resu
 }
 
 /// A populated user (`{name, surname, _id, email, company}` in mongoose
-/// order); `None` when the user does not exist.
-pub(crate) fn populated_user(db: &Db, id: &str) -> Result<Option<Json>, Fail> {
+/// order); `None` when the user does not exist. The e-mail is shown only
+/// to that user, to admins, or when the server exposes e-mails (the real
+/// server shows it to anyone who can see the populated field).
+pub(crate) fn populated_user(db: &Db, ctx: &Ctx, id: &str) -> Result<Option<Json>, Fail> {
+    let viewer_is_admin = ctx
+        .user
+        .as_ref()
+        .and_then(|u| u.get("role"))
+        .and_then(Json::as_str)
+        == Some("admin");
+    let show_email = ctx.settings.expose_emails || viewer_is_admin || ctx.user_id() == id;
     let Some(user) = cast_object_id(id)
         .map(|i| db.get(crate::db::Coll::Users, &i))
         .transpose()?
@@ -212,6 +221,9 @@ pub(crate) fn populated_user(db: &Db, id: &str) -> Result<Option<Json>, Fail> {
     Ok(user.and_then(into_map).map(|u| {
         let mut out = Map::new();
         for k in ["name", "surname", "_id", "email", "company"] {
+            if k == "email" && !show_email {
+                continue;
+            }
             if let Some(v) = u.get(k) {
                 out.insert(k.into(), v.clone());
             }
@@ -223,4 +235,49 @@ pub(crate) fn populated_user(db: &Db, id: &str) -> Result<Option<Json>, Fail> {
 /// The keys of a body, `Object.keys(body).toString()`.
 pub(crate) fn keys_text(ctx: &Ctx) -> String {
     ctx.body_keys().join(",")
+}
+
+/// Checks that the caller may read every existing object among `ids`
+/// before they are put in a stream: a stream's readers see its objects,
+/// so listing an object there must not reach further than the caller's
+/// own read right (the real server checks nothing, and object ids are
+/// sequential). Unknown ids pass, as placeholders always did.
+pub(crate) fn check_object_refs(db: &Db, ctx: &Ctx, ids: &[Json]) -> Result<(), Fail> {
+    let actor = crate::perm::Actor::of(ctx.user.as_ref());
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<String> = ids
+        .iter()
+        .map(Json::js_string)
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    for (id, access) in unique.iter().zip(db.objects_access(&unique)?) {
+        let Some(access) = access else {
+            continue;
+        };
+        if access.public || access.owner.as_deref() == Some(ctx.user_id()) {
+            continue;
+        }
+        let doc = db.get(crate::db::Coll::Objects, id)?.and_then(into_map);
+        crate::perm::check(
+            actor,
+            crate::perm::Op::Read,
+            doc.as_ref(),
+            crate::perm::Kind::Other,
+            None,
+        )?;
+    }
+    Ok(())
+}
+
+/// Whether `ctx`'s caller may do `op` on `resource` (one another resource
+/// names: a project's streams, a stream's children or objects).
+pub(crate) fn may(ctx: &Ctx, op: crate::perm::Op, resource: &Map) -> bool {
+    crate::perm::check(
+        crate::perm::Actor::of(ctx.user.as_ref()),
+        op,
+        Some(resource),
+        crate::perm::Kind::Other,
+        None,
+    )
+    .is_ok()
 }

@@ -2,11 +2,12 @@
 //! update, properties, delete.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use md5::{Digest, Md5};
 
 use super::{by_id, into_map, placeholder, query, save, str_of, success, Fail};
-use crate::db::{Coll, Db};
+use crate::db::{Busy, Coll, Db, DbError, Store};
 use crate::http::{Ctx, Reply};
 use crate::ids::cast_object_id;
 use crate::json::{js_set, minimize, Json, Map};
@@ -24,9 +25,10 @@ fn is_placeholder(o: &Json) -> bool {
     o.get("type").and_then(Json::as_str) == Some("Placeholder")
 }
 
-/// BulkObjectSave (§8.1): hashes what has no hash, maps every object whose
-/// hash already exists (anywhere in the database) to that object, inserts
-/// the rest in one go, and returns the input with `_id`s, in input order.
+/// BulkObjectSave: hashes what has no hash, maps every object whose
+/// hash already exists among the caller's own objects to that object,
+/// inserts the rest in one go, and returns the input with `_id`s, in input
+/// order.
 pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Result<Vec<Json>, Fail> {
     for o in objects.iter_mut() {
         match o {
@@ -53,12 +55,13 @@ pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Resul
     if objects.is_empty() || objects.iter().all(is_placeholder) {
         return Ok(objects);
     }
-    // Deduplication against everything stored, whoever owns it.
+    // Deduplication against the caller's own objects only (the real
+    // server matches anyone's, so a planted hash hijacks uploads).
     let hashes: Vec<&str> = objects
         .iter()
         .filter_map(|o| o.get("hash").and_then(Json::as_str))
         .collect();
-    let known = db.object_ids_by_hashes(&hashes)?;
+    let known = db.object_ids_by_hashes(&hashes, user_id)?;
     for o in objects.iter_mut() {
         let Json::Obj(m) = o else { continue };
         let found = m
@@ -187,13 +190,18 @@ pub(crate) fn derive(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let mut originals: Vec<(i64, Map)> = Vec::new();
         let mut wanted = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for item in items {
             let raw = item
                 .get("_id")
                 .map(Json::js_string)
                 .unwrap_or_else(|| "undefined".into());
             let id = cast_object_id(&raw).ok_or_else(|| Fail::cast(&raw, Model::Object))?;
-            wanted.push(id);
+            // `find({_id: {$in: ids}})` finds each object once, however
+            // often it is named: no copies multiply in memory.
+            if seen.insert(id.clone()) {
+                wanted.push(id);
+            }
         }
         for (rowid, doc) in db.objects_by_ids(&wanted)? {
             if let Some(m) = into_map(doc) {
@@ -270,7 +278,11 @@ fn stub(id: &Json) -> String {
 
 /// POST /objects/getbulk — one entry per body element, in body order;
 /// unreadable, missing or filtered-out objects become "String" stubs.
-pub(crate) fn get_bulk(db: &mut Db, ctx: &Ctx) -> Reply {
+///
+/// This job only checks the request; the answer is then produced in
+/// pieces by [`stream_bulk`], so an answer of any size (350,000 ids of one
+/// big object) never sits in memory whole.
+pub(crate) fn get_bulk(_db: &mut Db, ctx: &Ctx) -> Reply {
     let q = match query(ctx) {
         Ok(q) => q2m::prepare(q),
         Err(r) => return r,
@@ -290,40 +302,142 @@ pub(crate) fn get_bulk(db: &mut Db, ctx: &Ctx) -> Reply {
             None => return Reply::fail(404, Fail::cast(&text, Model::Object).message()),
         }
     }
-    let actor = Actor::of(ctx.user.as_ref());
+    Reply::Bulk(Box::new(BulkPlan {
+        ids: ids.clone(),
+        cast,
+        user_id: ctx.user_id().to_string(),
+        role: ctx
+            .user
+            .as_ref()
+            .and_then(|u| u.get("role"))
+            .and_then(Json::as_str)
+            .map(String::from),
+        query: q,
+    }))
+}
+
+/// A checked getbulk request: what its answer will hold.
+#[derive(Debug)]
+pub(crate) struct BulkPlan {
+    /// The ids as sent (stubs repeat them).
+    ids: Vec<Json>,
+    /// The same ids cast to ObjectIds.
+    cast: Vec<String>,
+    /// The caller, as the permission check sees it (no token, no e-mail).
+    user_id: String,
+    role: Option<String>,
+    query: q2m::Query,
+}
+
+/// About how many bytes of answer one storage job produces: large enough
+/// to keep the per-job overhead small, small enough to bound memory (at
+/// most a few pieces are in flight per request).
+const PIECE_BYTES: usize = 1024 * 1024;
+/// Pieces waiting for a slow reader; the producer stops when they are full.
+const PIECES_IN_FLIGHT: usize = 2;
+
+/// Produces a getbulk answer piece by piece, each piece one storage job,
+/// so other requests run in between and a slow reader holds back the
+/// producer instead of making the answer pile up. The first piece is made
+/// before answering, so a busy database is still a clean 503.
+pub(crate) async fn stream_bulk(store: Store, plan: Box<BulkPlan>) -> Reply {
+    let plan = Arc::new(*plan);
+    let piece = |from: usize| {
+        let plan = plan.clone();
+        store.call_or_busy(move |db| bulk_piece(db, &plan, from))
+    };
+    let (mut head, mut next) = match piece(0).await {
+        Ok(Ok(Ok(p))) => p,
+        Ok(Ok(Err(e))) => return Reply::fail(404, e.to_string()),
+        Ok(Err(Busy)) => return Reply::Busy,
+        Err(_) => return crate::http::html::crash("Error: the server is shutting down"),
+    };
+    head.insert_str(0, "{\"success\":true,\"resources\":[");
+    let total = plan.cast.len();
+    if next == total {
+        head.push_str("]}");
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel(PIECES_IN_FLIGHT);
+    tokio::spawn(async move {
+        if tx.send(Ok(head)).await.is_err() {
+            return;
+        }
+        while next < total {
+            let plan = plan.clone();
+            let from = next;
+            let out = match store
+                .call_or_busy(move |db| bulk_piece(db, &plan, from))
+                .await
+            {
+                Ok(Ok(Ok((mut text, after)))) => {
+                    next = after;
+                    if next == total {
+                        text.push_str("]}");
+                    }
+                    Ok(text)
+                }
+                Ok(Ok(Err(e))) => Err(std::io::Error::other(e.to_string())),
+                Ok(Err(Busy)) => Err(std::io::Error::other(Busy.to_string())),
+                Err(gone) => Err(std::io::Error::other(gone.to_string())),
+            };
+            let failed = out.is_err();
+            // A client that went away stops the production.
+            if tx.send(out).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    Reply::Streamed(rx)
+}
+
+/// The answer's entries from id number `from` on, about [`PIECE_BYTES`]
+/// of them (at least one), comma-separated, with a leading comma unless
+/// `from` is 0; returns the text and the index after the last entry.
+fn bulk_piece(db: &Db, plan: &BulkPlan, from: usize) -> Result<(String, usize), DbError> {
+    let actor = if plan.user_id.is_empty() {
+        Actor::GUEST
+    } else {
+        Actor {
+            id: &plan.user_id,
+            role: plan.role.as_deref(),
+        }
+    };
+    let q = &plan.query;
     let plain = q.criteria.is_empty() && q.fields.is_none();
     let proj = q.projection();
-    let stored = match db.objects_for_bulk(&cast) {
-        Ok(s) => s,
-        Err(e) => return Reply::fail(404, e.to_string()),
-    };
-    let mut out = String::from("{\"success\":true,\"resources\":[");
-    for (i, (raw, found)) in ids.iter().zip(stored).enumerate() {
+    let mut out = String::new();
+    let mut i = from;
+    let rest = plan.cast.get(from..).unwrap_or_default();
+    db.each_object_for_bulk(rest, |found| {
+        let raw = plan.ids.get(i).unwrap_or(&Json::Null);
         if i > 0 {
             out.push(',');
         }
-        let Some((public, text)) = found else {
-            out.push_str(&stub(raw));
-            continue;
-        };
-        // Public objects without a projection go out as stored: no parse.
-        if plain && public {
-            out.push_str(&text);
-            continue;
-        }
-        let doc = crate::json::parse(text.as_bytes()).ok().and_then(into_map);
-        let visible = doc
-            .filter(|d| q.criteria.is_empty() || matches(&Json::Obj(d.clone()), &q.criteria))
-            .map(|d| proj.as_ref().map(|p| p.apply(&d)).unwrap_or(d));
-        match visible {
-            Some(d) if perm::check(actor, Op::Read, Some(&d), Kind::Other, None).is_ok() => {
-                Json::Obj(d).write_to(&mut out);
+        i += 1;
+        match found {
+            None => out.push_str(&stub(raw)),
+            // Public objects without a projection go out as stored: no parse.
+            Some((true, text)) if plain => out.push_str(&text),
+            Some((_, text)) => {
+                let doc = crate::json::parse(text.as_bytes()).ok().and_then(into_map);
+                let visible = doc
+                    .filter(|d| {
+                        q.criteria.is_empty() || matches(&Json::Obj(d.clone()), &q.criteria)
+                    })
+                    .map(|d| proj.as_ref().map(|p| p.apply(&d)).unwrap_or(d));
+                match visible {
+                    Some(d)
+                        if perm::check(actor, Op::Read, Some(&d), Kind::Other, None).is_ok() =>
+                    {
+                        Json::Obj(d).write_to(&mut out);
+                    }
+                    _ => out.push_str(&stub(raw)),
+                }
             }
-            _ => out.push_str(&stub(raw)),
         }
-    }
-    out.push_str("]}");
-    Reply::RawJson(200, out)
+        out.len() < PIECE_BYTES
+    })?;
+    Ok((out, i))
 }
 
 /// The object, after a check of `op`.

@@ -4,7 +4,7 @@
 //! `permissions.canRead`/`permissions.canWrite` are propagated to the
 //! project's streams.
 
-use super::{by_id, into_map, listed, query, save, str_of, success, Fail};
+use super::{by_id, into_map, listed, may, query, save, str_of, success, Fail};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::ids::cast_object_id;
@@ -62,9 +62,50 @@ fn streams_of(project: &Map) -> Vec<String> {
 
 /// The project, after a check of `op`.
 fn checked(db: &Db, ctx: &Ctx, op: Op) -> Result<Map, Fail> {
+    checked_keys(db, ctx, op, None)
+}
+
+/// The project, after a check of `op` that also refuses protected fields
+/// (`owner`, `email`) among `keys` from anyone but the owner or an admin.
+fn checked_keys(db: &Db, ctx: &Ctx, op: Op, keys: Option<&[String]>) -> Result<Map, Fail> {
     let found = by_id(db, Model::Project, ctx.param(0))?;
-    perm::check(actor(ctx), op, found.as_ref(), Kind::Other, None)?;
+    perm::check(actor(ctx), op, found.as_ref(), Kind::Other, keys)?;
     found.ok_or_else(|| Fail::error("Resource not found."))
+}
+
+/// A project's streams are granted to its users, so the caller must be
+/// able to write every existing stream a body adds to `streams` (the real
+/// server lets anyone list any stream, then grant themselves write).
+fn check_new_streams(db: &Db, ctx: &Ctx, before: &[String], body: &Map) -> Result<(), Fail> {
+    let Some(Json::Arr(listed)) = body.get("streams") else {
+        return Ok(());
+    };
+    for sid in listed.iter().map(Json::js_string) {
+        if before.contains(&sid) {
+            continue;
+        }
+        if let Some(stream) = super::stream(db, &sid)? {
+            if !may(ctx, Op::Write, &stream) {
+                return Err(Fail::error("You are not authorised to write."));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The project's streams the caller may write, loaded: only those get the
+/// project's permission changes (a stream listed by a project does not
+/// make its collaborators the project's to strip or grant).
+fn writable_streams(db: &Db, ctx: &Ctx, project: &Map) -> Result<Vec<(String, Map)>, Fail> {
+    let mut out = Vec::new();
+    for sid in streams_of(project) {
+        if let Some(stream) = super::stream(db, &sid)? {
+            if may(ctx, Op::Write, &stream) {
+                out.push((sid, stream));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Other projects that contain this stream.
@@ -87,7 +128,9 @@ fn cast_user(raw: &str) -> Result<String, Fail> {
 /// POST /projects
 pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
-        let (mut doc, invalid) = model::new_doc(Model::Project, &ctx.body_obj(), true);
+        let body = ctx.body_obj();
+        check_new_streams(db, ctx, &[], &body)?;
+        let (mut doc, invalid) = model::new_doc(Model::Project, &body, true);
         if !invalid.is_empty() {
             return Err(Fail::validation(invalid.message(Model::Project)));
         }
@@ -156,12 +199,16 @@ pub(crate) fn get(db: &mut Db, ctx: &Ctx) -> Reply {
     }
 }
 
-/// PUT /projects/:projectId — no protected-field check.
+/// PUT /projects/:projectId — unlike the real server, `owner` is a
+/// protected field here, so a writer cannot make itself the owner.
 pub(crate) fn update(db: &mut Db, ctx: &Ctx) -> Reply {
-    let result = checked(db, ctx, Op::Write).and_then(|before| {
+    let keys = ctx.body_keys();
+    let result = checked_keys(db, ctx, Op::Write, Some(&keys)).and_then(|before| {
+        let body = ctx.body_obj();
+        check_new_streams(db, ctx, &streams_of(&before), &body)?;
         let mut after = before.clone();
         let mut invalid = model::Invalid::default();
-        model::set_fields(Model::Project, &mut after, &ctx.body_obj(), &mut invalid);
+        model::set_fields(Model::Project, &mut after, &body, &mut invalid);
         if !invalid.is_empty() {
             return Err(Fail::validation(invalid.message(Model::Project)));
         }
@@ -314,13 +361,11 @@ pub(crate) fn remove_stream(db: &mut Db, ctx: &Ctx) -> Reply {
 /// `updatedAt` whether or not its lists change.
 fn update_streams(
     db: &Db,
+    ctx: &Ctx,
     project: &Map,
     mut change: impl FnMut(&str, &mut Map),
 ) -> Result<(), Fail> {
-    for sid in streams_of(project) {
-        let Some(mut s) = super::stream(db, &sid)? else {
-            continue;
-        };
+    for (sid, mut s) in writable_streams(db, ctx, project)? {
         change(&sid, &mut s);
         s.insert("updatedAt".into(), Json::Str(crate::ids::now_iso()));
         db.update(Coll::Streams, &s)?;
@@ -334,7 +379,7 @@ pub(crate) fn add_user(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let mut project = checked(db, ctx, Op::Write)?;
         let uid = cast_user(&raw)?;
-        update_streams(db, &project, |_, s| {
+        update_streams(db, ctx, &project, |_, s| {
             let mut w = id_list(s, "canWrite");
             add(&mut w, &uid);
             set_list(s, "canWrite", w);
@@ -372,6 +417,9 @@ pub(crate) fn remove_user(db: &mut Db, ctx: &Ctx) -> Reply {
         let (mut both, mut write_only, mut read_only) = (Vec::new(), Vec::new(), Vec::new());
         for sid in streams_of(&before) {
             let mut stream = super::stream(db, &sid)?.ok_or_else(|| Fail::null_read("canWrite"))?;
+            if !may(ctx, Op::Write, &stream) {
+                continue;
+            }
             let others = other_projects(db, &pid, &sid)?;
             let other_write = others
                 .iter()
@@ -437,7 +485,7 @@ pub(crate) fn upgrade_user(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let before = checked(db, ctx, Op::Write)?;
         let uid = cast_user(&raw)?;
-        update_streams(db, &before, |_, s| {
+        update_streams(db, ctx, &before, |_, s| {
             for key in ["canWrite", "canRead"] {
                 let mut l = id_list(s, key);
                 add(&mut l, &uid);
@@ -471,10 +519,7 @@ pub(crate) fn downgrade_user(db: &mut Db, ctx: &Ctx) -> Reply {
         let uid = cast_user(&raw)?;
         let pid = str_of(&before, "_id").to_string();
         let (mut pull_write, mut add_read) = (Vec::new(), Vec::new());
-        for sid in streams_of(&before) {
-            let Some(mut stream) = super::stream(db, &sid)? else {
-                continue;
-            };
+        for (sid, mut stream) in writable_streams(db, ctx, &before)? {
             let others = other_projects(db, &pid, &sid)?;
             let other_write = others
                 .iter()
@@ -523,10 +568,7 @@ pub(crate) fn delete(db: &mut Db, ctx: &Ctx) -> Reply {
         let project = checked(db, ctx, Op::Delete)?;
         let pid = str_of(&project, "_id").to_string();
         let mut modified = Vec::new();
-        for sid in streams_of(&project) {
-            let Some(mut stream) = super::stream(db, &sid)? else {
-                continue;
-            };
+        for (sid, mut stream) in writable_streams(db, ctx, &project)? {
             let others = other_projects(db, &pid, &sid)?;
             let s_before = stream.clone();
             for key in ["canRead", "canWrite"] {

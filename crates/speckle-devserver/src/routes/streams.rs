@@ -1,10 +1,13 @@
 //! `/streams`: create, list, get, patch, delete, clone, diff, delta, and a
 //! stream's objects and clients.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::objects::bulk_save;
-use super::{into_map, listed, placeholder, populated_user, query, save, str_of, success, Fail};
+use super::{
+    check_object_refs, into_map, listed, may, placeholder, populated_user, query, save, str_of,
+    success, Fail,
+};
 use crate::db::{Coll, Db};
 use crate::http::{Ctx, Reply};
 use crate::ids;
@@ -104,6 +107,7 @@ fn create_stream(db: &Db, ctx: &Ctx) -> Result<Reply, Fail> {
     let objects = body_objects(&body)?;
     let saved = bulk_save(db, objects, ctx.user_id())?;
     let ids = ids_of(&saved)?;
+    check_object_refs(db, ctx, &ids)?;
     body.shift_remove("objects");
     let (mut doc, invalid) = model::new_doc(Model::Stream, &body, ctx.settings.public_streams);
     if !invalid.is_empty() {
@@ -202,7 +206,7 @@ fn list_streams(
                 if h.contains_key(key) {
                     let mut users = Vec::new();
                     for id in model::id_list(&h, key) {
-                        if let Ok(Some(u)) = populated_user(db, &id) {
+                        if let Ok(Some(u)) = populated_user(db, ctx, &id) {
                             users.push(u);
                         }
                     }
@@ -315,6 +319,13 @@ fn update_stream(db: &Db, ctx: &Ctx, body: &mut Map, keys: &[String]) -> Result<
     let Some(before) = found else {
         return Err(Fail::error("Resource not found."));
     };
+    // A rename (the real server's quirk) may not take an id in use: two
+    // streams with one id would let the newcomer answer for the other.
+    if let Some(new_id) = body.get("streamId").map(Json::js_string) {
+        if new_id != str_of(&before, "streamId") && db.stream_id_taken(&new_id)? {
+            return Err(Fail::error(format!("The stream id {new_id} is taken.")));
+        }
+    }
     let mut after = before.clone();
     let new_objects = if body.get("objects").is_some_and(Json::truthy) {
         let objects = body_objects(body)?;
@@ -340,6 +351,7 @@ fn update_stream(db: &Db, ctx: &Ctx, body: &mut Map, keys: &[String]) -> Result<
         return Err(Fail::validation(invalid.message(Model::Stream)));
     }
     if let Some(ids) = new_objects {
+        check_object_refs(db, ctx, &ids)?;
         after.insert("objects".into(), Json::Arr(ids));
     }
     model::check_keys(&after).map_err(Fail::error)?;
@@ -352,10 +364,19 @@ pub(crate) fn delete(db: &mut Db, ctx: &Ctx) -> Reply {
     let result = (|| {
         let found = super::stream(db, &sid)?;
         perm::check(actor(ctx), Op::Delete, found.as_ref(), Kind::Other, None)?;
-        let mut targets: Vec<String> = match found.as_ref().and_then(|s| s.get("children")) {
+        let children: Vec<String> = match found.as_ref().and_then(|s| s.get("children")) {
             Some(Json::Arr(c)) => c.iter().map(Json::js_string).collect(),
             _ => Vec::new(),
         };
+        // Children are named by the parent's writers: delete only those
+        // the caller could delete on their own.
+        let mut targets = Vec::new();
+        for child in children {
+            match super::stream(db, &child)? {
+                Some(s) if !may(ctx, Op::Delete, &s) => {}
+                _ => targets.push(child),
+            }
+        }
         targets.push(sid.clone());
         db.delete_streams(&targets)?;
         Ok::<_, Fail>(targets)
@@ -375,7 +396,7 @@ pub(crate) fn delete(db: &mut Db, ctx: &Ctx) -> Reply {
     }
 }
 
-/// Builds and stores a clone of `stream` (§9.1), pushes it onto the
+/// Builds and stores a clone of `stream`, pushes it onto the
 /// original's children and saves both. Returns (clone, saved original).
 fn make_clone(db: &Db, ctx: &Ctx, stream: &Map, name: Option<&Json>) -> Result<(Map, Map), Fail> {
     let mut fields = stream.clone();
@@ -573,7 +594,7 @@ pub(crate) fn delta(db: &mut Db, ctx: &Ctx) -> Reply {
         let sa = sender(db, ctx.param(0))?;
         let sb = sender(db, ctx.param(1))?;
         let author = match &sa {
-            Some(s) => populated_user(db, str_of(s, "owner"))?.unwrap_or(Json::Null),
+            Some(s) => populated_user(db, ctx, str_of(s, "owner"))?.unwrap_or(Json::Null),
             None => Json::str("undefined"),
         };
         Ok::<_, Fail>((a, b, sa, sb, author))
@@ -665,7 +686,9 @@ fn apply_delta(db: &Db, ctx: &Ctx) -> Result<(), Fail> {
             ));
         }
         let saved = bulk_save(db, created, ctx.user_id())?;
-        objects.extend(ids_of(&saved)?);
+        let ids = ids_of(&saved)?;
+        check_object_refs(db, ctx, &ids)?;
+        objects.extend(ids);
     }
     if let Some(deleted) = body.get("deleted").filter(|v| v.truthy()) {
         let deleted = deleted
@@ -703,6 +726,7 @@ pub(crate) fn objects(db: &mut Db, ctx: &Ctx) -> Reply {
         let found = super::stream(db, ctx.param(0))?;
         perm::check(actor(ctx), Op::Read, found.as_ref(), Kind::Other, None)?;
         let stream = found.unwrap_or_default();
+        let stream_owner = str_of(&stream, "owner").to_string();
         let order = object_ids(&stream);
         let mut seen = HashSet::new();
         let unique: Vec<String> = order.iter().filter(|i| seen.insert(*i)).cloned().collect();
@@ -710,34 +734,46 @@ pub(crate) fn objects(db: &mut Db, ctx: &Ctx) -> Reply {
             .objects_by_ids(&unique)?
             .into_iter()
             .filter(|(_, d)| matches(d, &q.criteria))
+            // An object the caller cannot read shows only when the stream's
+            // owner owns it (it was private, or made private, elsewhere).
+            .filter(|(_, d)| {
+                d.as_obj()
+                    .is_some_and(|o| str_of(o, "owner") == stream_owner || may(ctx, Op::Read, o))
+            })
             .collect();
         // MongoDB's natural order first, then the requested sort.
         docs.sort_by_key(|(rowid, _)| *rowid);
         let docs: Vec<Json> = docs.into_iter().map(|(_, d)| d).collect();
         let page: Vec<Map> = listed(docs, &q, Model::Object);
-        let by_id: std::collections::HashMap<String, &Map> = page
-            .iter()
-            .filter_map(|d| {
-                d.get("_id")
-                    .and_then(Json::as_str)
-                    .map(|i| (i.to_string(), d))
-            })
-            .collect();
-        Ok::<_, Fail>(
-            order
-                .iter()
-                .filter_map(|i| by_id.get(i).map(|d| Json::Obj((*d).clone())))
-                .collect::<Vec<_>>(),
-        )
+        // Each document is written once; the answer names it as often as
+        // the stream does, and is produced as the client reads it.
+        let mut parts = Vec::with_capacity(page.len());
+        let mut by_id: std::collections::HashMap<String, usize> = HashMap::new();
+        for d in page {
+            if let Some(i) = d.get("_id").and_then(Json::as_str) {
+                by_id.insert(i.to_string(), parts.len());
+                parts.push(Json::Obj(d).to_text());
+            }
+        }
+        let order: Vec<usize> = order.iter().filter_map(|i| by_id.get(i).copied()).collect();
+        Ok::<_, Fail>((parts, order))
     })();
     match result {
-        Ok(list) => success(vec![
-            ("resources", Json::Arr(list)),
-            (
-                "message",
+        Ok((parts, order)) => {
+            let mut tail = Map::new();
+            tail.insert(
+                "message".into(),
                 Json::str("Object list returned. If querying, duplication of objects in list will not be respected."),
-            ),
-        ]),
+            );
+            // `{"success":true,"resources":[` ... `],"message":"..."}`
+            let tail = format!("],{}", Json::Obj(tail).to_text().trim_start_matches('{'));
+            Reply::Repeated {
+                head: "{\"success\":true,\"resources\":[".into(),
+                parts,
+                order,
+                tail,
+            }
+        }
         Err(f) => Reply::fail(404, f.message()),
     }
 }

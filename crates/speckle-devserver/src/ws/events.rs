@@ -9,7 +9,7 @@ use crate::perm::{self, Actor, Kind, Op};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Event {
     Message { recipient: String },
-    Broadcast { room: String },
+    Broadcast { room: String, target: Target },
     JoinStream { stream_id: String },
     JoinResource { kind: String, id: String },
     Leave { room: String },
@@ -19,15 +19,45 @@ fn text(m: &Map, key: &str) -> Option<String> {
     m.get(key).filter(|v| v.truthy()).map(Json::js_string)
 }
 
+/// What a room is about, to check a socket's right to speak in it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Target {
+    /// `{streamId}`: the legacy stream room.
+    Stream(String),
+    /// `{resourceType, resourceId}`.
+    Resource { kind: String, id: String },
+}
+
 /// A room from `streamId` (non-blank), else from `resourceType` and
 /// `resourceId`.
-fn room_of(m: &Map) -> Option<String> {
+fn target_of(m: &Map) -> Option<(String, Target)> {
     if let Some(sid) = text(m, "streamId").filter(|s| !s.trim().is_empty()) {
-        return Some(format!("stream-{sid}"));
+        return Some((format!("stream-{sid}"), Target::Stream(sid)));
     }
     match (text(m, "resourceType"), text(m, "resourceId")) {
-        (Some(t), Some(i)) => Some(format!("{t}-{i}")),
+        (Some(t), Some(i)) => Some((format!("{t}-{i}"), Target::Resource { kind: t, id: i })),
         _ => None,
+    }
+}
+
+fn room_of(m: &Map) -> Option<String> {
+    target_of(m).map(|(room, _)| room)
+}
+
+/// The frame with `senderId` set to the socket's own client id when it
+/// names someone else, so nobody can speak as another socket; frames that
+/// name their sender truly (or not at all) are relayed unchanged.
+pub(crate) fn with_true_sender(frame: &str, client_id: &str) -> Option<String> {
+    let Ok(Json::Obj(mut m)) = crate::json::parse(frame.as_bytes()) else {
+        return None;
+    };
+    match m.get("senderId") {
+        None => None,
+        Some(Json::Str(s)) if s == client_id => None,
+        Some(_) => {
+            m.insert("senderId".into(), Json::str(client_id));
+            Some(Json::Obj(m).to_text())
+        }
     }
 }
 
@@ -39,7 +69,7 @@ pub(crate) fn parse(frame: &str) -> Option<Event> {
     };
     match text(&m, "eventName")?.as_str() {
         "message" => text(&m, "recipientId").map(|recipient| Event::Message { recipient }),
-        "broadcast" => room_of(&m).map(|room| Event::Broadcast { room }),
+        "broadcast" => target_of(&m).map(|(room, target)| Event::Broadcast { room, target }),
         "join" => {
             if let Some(sid) = text(&m, "streamId").filter(|s| !s.trim().is_empty()) {
                 return Some(Event::JoinStream { stream_id: sid });
@@ -67,8 +97,13 @@ pub(crate) fn parse(frame: &str) -> Option<Event> {
 /// What a join resolves to.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Join {
-    /// Enter the room; `confirm` sends `Room joined.` (resource form only).
-    Enter { room: String, confirm: bool },
+    /// Enter the room; `confirm` sends `Room joined.` (resource form only);
+    /// `private` when the resource is not public (entered by permission).
+    Enter {
+        room: String,
+        confirm: bool,
+        private: bool,
+    },
     /// Refused, with these text frames.
     Refuse(Vec<String>),
 }
@@ -86,6 +121,7 @@ pub(crate) fn join_stream(db: &Db, user: Option<&Map>, stream_id: &str) -> Join 
         return Join::Enter {
             room,
             confirm: false,
+            private: false,
         };
     }
     let Some(user) = user else {
@@ -99,6 +135,7 @@ pub(crate) fn join_stream(db: &Db, user: Option<&Map>, stream_id: &str) -> Join 
         Ok(()) => Join::Enter {
             room,
             confirm: false,
+            private: true,
         },
         Err(_) => refuse(),
     }
@@ -139,6 +176,7 @@ pub(crate) fn join_resource(db: &Db, user: Option<&Map>, kind: &str, id: &str) -
         return Join::Enter {
             room,
             confirm: true,
+            private: false,
         };
     }
     let Some(user) = user else {
@@ -157,6 +195,7 @@ pub(crate) fn join_resource(db: &Db, user: Option<&Map>, kind: &str, id: &str) -
         Ok(()) => Join::Enter {
             room,
             confirm: true,
+            private: true,
         },
         Err(d) => Join::Refuse(vec![d.message]),
     }
@@ -176,7 +215,8 @@ mod tests {
                 r#"{"eventName":"broadcast","streamId":"S","resourceType":"project","resourceId":"P"}"#
             ),
             Some(Event::Broadcast {
-                room: "stream-S".into()
+                room: "stream-S".into(),
+                target: Target::Stream("S".into()),
             })
         );
         assert_eq!(
@@ -184,7 +224,11 @@ mod tests {
                 r#"{"eventName":"broadcast","streamId":" ","resourceType":"project","resourceId":"P"}"#
             ),
             Some(Event::Broadcast {
-                room: "project-P".into()
+                room: "project-P".into(),
+                target: Target::Resource {
+                    kind: "project".into(),
+                    id: "P".into()
+                },
             })
         );
         assert_eq!(parse(r#"{"eventName":"broadcast"}"#), None);

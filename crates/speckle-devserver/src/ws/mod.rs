@@ -1,4 +1,4 @@
-//! The websocket side (§10): same port, any path.
+//! The websocket side: same port, any path.
 //!
 //! A socket needs a `client_id`, may authenticate with a user's apitoken,
 //! joins rooms named `<resourceType>-<resourceId>`, relays `broadcast` and
@@ -16,7 +16,7 @@ use axum::extract::Request;
 use axum::http::{header, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::WebSocketStream;
 
 use crate::app::App;
@@ -63,9 +63,19 @@ pub(crate) fn upgrade(app: App, mut req: Request) -> Response<Body> {
     tokio::spawn(async move {
         match on_upgrade.await {
             Ok(upgraded) => {
-                let ws =
-                    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None)
-                        .await;
+                // A frame may be no larger than an HTTP body: the server
+                // holds a whole message in memory (tungstenite's default
+                // is 64 MiB), and a larger one closes the socket.
+                let limit = app.settings.request_limit;
+                let config = WebSocketConfig::default()
+                    .max_message_size(Some(limit))
+                    .max_frame_size(Some(limit));
+                let ws = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config),
+                )
+                .await;
                 socket::run(app, ws, &query).await;
             }
             Err(e) => tracing::debug!("websocket upgrade failed: {e}"),

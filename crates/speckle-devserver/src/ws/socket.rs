@@ -4,12 +4,11 @@
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-use super::events::{self, Event, Join};
-use super::hub::Out;
+use super::events::{self, Event, Join, Target};
+use super::hub::{Out, Outbox};
 use crate::app::App;
 use crate::json::{Json, Map};
 
@@ -57,8 +56,24 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
             }),
         None => None,
     };
-    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
-    let (conn, my_id, renamed) = app.hub.register(&client_id, tx.clone());
+    // The connect-time room is decided before the socket is registered, so
+    // once it is counted it is in its room. Unlike the real server, it
+    // needs read access.
+    let mut joined = None;
+    if let Some(sid) = query_param(query, "stream_id").filter(|s| !s.is_empty()) {
+        let u = user.clone();
+        joined = app
+            .store
+            .call(move |db| events::join_stream(db, u.as_ref(), &sid))
+            .await
+            .ok();
+    }
+    let first_room = match &joined {
+        Some(Join::Enter { room, private, .. }) => Some((room.clone(), *private)),
+        _ => None,
+    };
+    let (outbox, mut rx) = Outbox::new();
+    let (conn, my_id, renamed) = app.hub.register(&client_id, outbox.clone(), first_room);
     let (mut sink, mut stream) = ws.split();
     if let Some(new_id) = renamed {
         let mut m = Map::new();
@@ -67,17 +82,11 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
             Json::str("Warning: this client is open in another file."),
         );
         m.insert("newId".into(), Json::Str(new_id));
-        let _ = tx.send(Out::Text(Json::Obj(m).to_text()));
+        outbox.push(Json::Obj(m).to_text());
     }
-    if let Some(sid) = query_param(query, "stream_id").filter(|s| !s.is_empty()) {
-        // Unlike the real server, the connect-time room needs read access.
-        let u = user.clone();
-        let outcome = app
-            .store
-            .call(move |db| events::join_stream(db, u.as_ref(), &sid))
-            .await;
-        if let Ok(outcome) = outcome {
-            apply_join(&app, conn, &tx, outcome, true);
+    if let Some(Join::Refuse(texts)) = joined {
+        for t in texts {
+            outbox.push(t);
         }
     }
 
@@ -95,7 +104,7 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                         alive = true;
                         missed = 0;
                     } else {
-                        handle(&app, conn, &my_id, user.as_ref(), &tx, t).await;
+                        handle(&app, conn, &my_id, user.as_ref(), &outbox, t).await;
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
@@ -104,8 +113,10 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                 Some(Ok(_)) => {}
             },
             out = rx.recv() => match out {
-                Some(Out::Text(t)) => {
-                    if sink.send(Message::text(t)).await.is_err() {
+                Some(out) => {
+                    outbox.taken(&out);
+                    let Out::Text(t) = out;
+                    if !send_unless_overflowed(&mut sink, &outbox, &t).await {
                         break;
                     }
                 }
@@ -114,20 +125,23 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
                     break;
                 }
             },
+            _ = outbox.overflowed() => break,
             _ = ticker.tick() => {
                 if !alive {
                     missed += 1;
-                    if missed > 5 {
-                        let _ = sink.send(Message::text(MISSED_WARNING)).await;
+                    if missed > 5
+                        && !send_unless_overflowed(&mut sink, &outbox, MISSED_WARNING).await
+                    {
+                        break;
                     }
                     if missed > 10 {
-                        let _ = sink.send(Message::text(MISSED_BYE)).await;
+                        let _ = send_unless_overflowed(&mut sink, &outbox, MISSED_BYE).await;
                         let _ = sink.close().await;
                         break;
                     }
                 }
                 alive = false;
-                if sink.send(Message::text("ping")).await.is_err() {
+                if !send_unless_overflowed(&mut sink, &outbox, "ping").await {
                     break;
                 }
             },
@@ -140,26 +154,58 @@ pub(super) async fn run(app: App, mut ws: Ws, query: &str) {
     app.hub.remove(conn);
 }
 
-fn apply_join(app: &App, conn: u64, tx: &mpsc::UnboundedSender<Out>, outcome: Join, quiet: bool) {
+type Sink = futures_util::stream::SplitSink<Ws, Message>;
+
+/// Sends a text frame; `false` when the connection failed or the socket's
+/// outbox overflowed meanwhile. A peer that stops reading blocks the send,
+/// so it is dropped (not waited for) once others' frames pile up for it.
+async fn send_unless_overflowed(sink: &mut Sink, outbox: &Outbox, text: &str) -> bool {
+    tokio::select! {
+        sent = sink.send(Message::text(text)) => sent.is_ok(),
+        _ = outbox.overflowed() => false,
+    }
+}
+
+fn apply_join(app: &App, conn: u64, outbox: &Outbox, outcome: Join) {
     match outcome {
-        Join::Enter { room, confirm } => {
-            if !app.hub.join(conn, &room) {
-                if !quiet {
-                    let _ = tx.send(Out::Text(ALREADY_JOINED.into()));
-                }
+        Join::Enter {
+            room,
+            confirm,
+            private,
+        } => {
+            if !app.hub.join(conn, &room, private) {
+                outbox.push(ALREADY_JOINED);
             } else if confirm {
                 let mut m = Map::new();
                 m.insert("message".into(), Json::str("Room joined."));
                 m.insert("roomName".into(), Json::Str(room));
-                let _ = tx.send(Out::Text(Json::Obj(m).to_text()));
+                outbox.push(Json::Obj(m).to_text());
             }
         }
         Join::Refuse(texts) => {
             for t in texts {
-                let _ = tx.send(Out::Text(t));
+                outbox.push(t);
             }
         }
     }
+}
+
+/// Whether the socket may speak in the room `target` names: it is in the
+/// room, or it could join it (a public resource, or one its user reads).
+/// The real server lets anyone, even anonymous, broadcast anywhere.
+async fn may_speak(app: &App, conn: u64, user: Option<&Map>, room: &str, target: Target) -> bool {
+    if app.hub.is_in(conn, room) {
+        return true;
+    }
+    let u = user.cloned();
+    let outcome = app
+        .store
+        .call(move |db| match target {
+            Target::Stream(sid) => events::join_stream(db, u.as_ref(), &sid),
+            Target::Resource { kind, id } => events::join_resource(db, u.as_ref(), &kind, &id),
+        })
+        .await;
+    matches!(outcome, Ok(Join::Enter { .. }))
 }
 
 async fn handle(
@@ -167,15 +213,20 @@ async fn handle(
     conn: u64,
     my_id: &str,
     user: Option<&Map>,
-    tx: &mpsc::UnboundedSender<Out>,
+    outbox: &Outbox,
     frame: &str,
 ) {
     let Some(event) = events::parse(frame) else {
         return;
     };
+    let relayed = || events::with_true_sender(frame, my_id).unwrap_or_else(|| frame.to_string());
     match event {
-        Event::Message { recipient } => app.hub.message(&recipient, frame),
-        Event::Broadcast { room } => app.hub.broadcast(&room, my_id, frame),
+        Event::Message { recipient } => app.hub.message(conn, &recipient, &relayed()),
+        Event::Broadcast { room, target } => {
+            if may_speak(app, conn, user, &room, target).await {
+                app.hub.broadcast(&room, my_id, &relayed());
+            }
+        }
         Event::Leave { room } => app.hub.leave(conn, &room),
         Event::JoinStream { stream_id } => {
             let u = user.cloned();
@@ -184,7 +235,7 @@ async fn handle(
                 .call(move |db| events::join_stream(db, u.as_ref(), &stream_id))
                 .await
             {
-                apply_join(app, conn, tx, outcome, false);
+                apply_join(app, conn, outbox, outcome);
             }
         }
         Event::JoinResource { kind, id } => {
@@ -194,7 +245,7 @@ async fn handle(
                 .call(move |db| events::join_resource(db, u.as_ref(), &kind, &id))
                 .await
             {
-                apply_join(app, conn, tx, outcome, false);
+                apply_join(app, conn, outbox, outcome);
             }
         }
     }
