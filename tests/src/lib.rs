@@ -10,6 +10,7 @@ pub mod cleanup;
 pub mod fault_proxy;
 pub mod rooms;
 pub mod target;
+pub mod users;
 pub mod wait;
 
 /// The recorded transcripts, one JSON record per line.

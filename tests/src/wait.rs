@@ -28,7 +28,9 @@ where
             Err(seen) => seen,
         };
         if tokio::time::Instant::now() >= deadline {
-            return Err(format!("{what}: still not so after {GIVE_UP_AFTER:?}; last seen {last}"));
+            return Err(format!(
+                "{what}: still not so after {GIVE_UP_AFTER:?}; last seen {last}"
+            ));
         }
         tokio::time::sleep(PROBE_EVERY).await;
     }
