@@ -213,6 +213,7 @@ async fn a_whole_day(
     );
     let role = accounts.get_profile().await.unwrap().role;
     let is_admin = role == Some(Role::Admin);
+    println!("the day's user is an admin: {is_admin}");
     if let Some(expected) = expect_admin {
         assert_eq!(is_admin, expected, "the day's user has the role {role:?}");
     }
