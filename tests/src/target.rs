@@ -1,10 +1,10 @@
 //! Where the contract suite runs: an in-process devserver by default, or the
 //! server named by `SPECKLE_TEST_SERVER` (`cargo xtask test --server URL`).
 //!
-//! Every test that exercises server behaviour runs against either. A test, or
-//! a part of one, that needs the devserver's knobs (its configuration, its
-//! object count) says so and prints why it is skipped when a server is given:
-//! a user checking a deployment must see what was not checked.
+//! Every test that exercises server behaviour runs against either. A check
+//! that needs the devserver's knobs (its object count) says so and prints
+//! why it is skipped when a server is given ([`report_skip`]): a user checking
+//! a deployment must see what was not checked.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -72,17 +72,6 @@ impl Target {
             url: server.url(),
             server: Some(server),
         }
-    }
-
-    /// An in-process devserver with `config`, for a test that needs the
-    /// devserver's knobs; `None`, with the skip printed, when a server is
-    /// given.
-    pub async fn devserver_only(test: &str, why: &str, config: Config) -> Option<Self> {
-        if given_server().is_some() {
-            report_skip(test, &format!("devserver-only: {why}"));
-            return None;
-        }
-        Some(Self::start_with(config).await)
     }
 
     /// The server's URL.
@@ -185,5 +174,42 @@ impl Transport for RouteRecorder {
             }
         }
         self.inner.send(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn given(url: &str) -> Target {
+        Target {
+            url: url.to_owned(),
+            server: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_http_server_can_be_proxied_and_https_says_why_not() {
+        let address = given("http://127.0.0.1:3999/").upstream().await.unwrap();
+        assert_eq!(address, "127.0.0.1:3999".parse().unwrap());
+        let default_port = given("http://127.0.0.1").upstream().await.unwrap();
+        assert_eq!(default_port.port(), 80);
+        let refused = given("https://speckle.example.com")
+            .upstream()
+            .await
+            .unwrap_err();
+        assert!(refused.contains("TLS"), "{refused}");
+    }
+
+    #[test]
+    fn the_proxy_url_keeps_the_servers_path_prefix() {
+        let proxy = "http://127.0.0.1:4000";
+        assert_eq!(given("http://10.0.0.5:3000/").through(proxy), proxy);
+        assert_eq!(
+            given("http://speckle.lan/speckle/").through(proxy),
+            "http://127.0.0.1:4000/speckle"
+        );
     }
 }
