@@ -6,9 +6,12 @@
 
 use serde_json::Value;
 
+pub mod cleanup;
 pub mod fault_proxy;
 pub mod rooms;
 pub mod target;
+pub mod users;
+pub mod wait;
 
 /// The recorded transcripts, one JSON record per line.
 pub const TRANSCRIPTS: &str = include_str!("../../fixtures/speckle-v1-server-transcripts.jsonl");

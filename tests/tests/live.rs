@@ -1,6 +1,10 @@
-//! Live websockets against the devserver: the speckle-ws scenarios, with the
-//! real server implementation instead of the crate's fake one. Forced drops
-//! come from a proxy that cuts every connection at once.
+//! Live websockets against a server: the speckle-ws scenarios, with a real
+//! server implementation instead of the crate's fake one. Forced drops come
+//! from a proxy that cuts every connection at once.
+//!
+//! Runs against an in-process devserver, or `SPECKLE_TEST_SERVER` (the drop
+//! test puts the proxy in front of its host and port: plain `http://` only).
+//! Each test's stream is deleted afterwards.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,35 +18,28 @@ use futures_util::StreamExt;
 use serde_json::json;
 use speckle::ws::{ConnectionState, Event, EventStream, Incoming, SocketConfig, SpeckleSocket};
 use speckle::{SpeckleClient, Stream};
+use std::sync::Arc;
+
+use speckle_contract_tests::cleanup::{with_cleanup, Ledger};
 use speckle_contract_tests::fault_proxy::{FaultProxy, Faults};
 use speckle_contract_tests::rooms::wait_until_in_stream_room;
-use speckle_contract_tests::target::unique;
+use speckle_contract_tests::target::{report_skip, unique, Target};
+use speckle_contract_tests::users::fresh_user;
 
-async fn setup() -> (
-    speckle_devserver::DevServer,
-    SpeckleClient,
-    speckle::StreamId,
-) {
-    let server = speckle_devserver::DevServer::start(speckle_devserver::Config::default())
-        .await
-        .unwrap();
-    let client = SpeckleClient::new(server.url()).unwrap();
-    client
-        .register(speckle::Register::new(
-            format!("live-{}@example.com", unique()),
-            "live-password-1",
-        ))
-        .await
-        .unwrap();
+/// A fresh user and a stream of its own, noted for deletion.
+async fn setup(target: &Target, ledger: &Ledger) -> (SpeckleClient, speckle::StreamId) {
+    let client = fresh_user(target.url(), "live").await;
     let stream = client
         .streams()
         .create(Stream {
-            name: Some("live".into()),
+            name: Some(format!("live-{}", unique())),
             ..Default::default()
         })
         .await
         .unwrap();
-    (server, client, stream.stream_id.unwrap())
+    let sid = stream.stream_id.unwrap();
+    ledger.stream(&client, &sid);
+    (client, sid)
 }
 
 fn fast(config: SocketConfig) -> SocketConfig {
@@ -93,13 +90,25 @@ fn is_reconnecting(state: &ConnectionState) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_exchange_broadcasts_and_messages() {
-    let (_server, client, sid) = setup().await;
-    let (a, mut a_events) = SpeckleSocket::connect(fast(client.websocket_config(&sid, "client-a")))
-        .unwrap()
-        .into_parts();
-    let (b, mut b_events) = SpeckleSocket::connect(fast(client.websocket_config(&sid, "client-b")))
-        .unwrap()
-        .into_parts();
+    let target = Arc::new(Target::start().await);
+    let day = target.clone();
+    with_cleanup(|ledger| async move { exchange(&day, &ledger).await }).await;
+}
+
+async fn exchange(target: &Target, ledger: &Ledger) {
+    let (client, sid) = setup(target, ledger).await;
+    // Socket ids are unique to the run: a server hands a socket whose id is
+    // already connected (another run's) a new id.
+    let run = unique();
+    let (id_a, id_b) = (format!("client-a-{run}"), format!("client-b-{run}"));
+    let (a, mut a_events) =
+        SpeckleSocket::connect(fast(client.websocket_config(&sid, id_a.as_str())))
+            .unwrap()
+            .into_parts();
+    let (b, mut b_events) =
+        SpeckleSocket::connect(fast(client.websocket_config(&sid, id_b.as_str())))
+            .unwrap()
+            .into_parts();
     wait_until_in_stream_room(&a, &mut a_events, &sid)
         .await
         .unwrap();
@@ -115,10 +124,10 @@ async fn two_clients_exchange_broadcasts_and_messages() {
     assert_eq!(envelope.event_type(), Some("update-global"));
     assert_eq!(
         envelope.sender_id.as_ref().map(|i| i.as_str()),
-        Some("client-a")
+        Some(id_a.as_str())
     );
 
-    b.message("client-a", json!({"eventType": "compute-request"}))
+    b.message(id_a.as_str(), json!({"eventType": "compute-request"}))
         .unwrap();
     let Incoming::Message(envelope) = next_frame(&mut a_events).await else {
         panic!()
@@ -130,23 +139,36 @@ async fn two_clients_exchange_broadcasts_and_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_survives_three_drops_and_queued_messages_arrive_once() {
-    let (server, client, sid) = setup().await;
-    let upstream = server.url().trim_start_matches("http://").parse().unwrap();
+    const TEST: &str = "a_client_survives_three_drops_and_queued_messages_arrive_once";
+    let target = Arc::new(Target::start().await);
+    let upstream = match target.upstream().await {
+        Ok(address) => address,
+        Err(why) => return report_skip(TEST, &why),
+    };
+    let day = target.clone();
+    with_cleanup(|ledger| async move { survive_drops(&day, upstream, &ledger).await }).await;
+}
+
+async fn survive_drops(target: &Target, upstream: std::net::SocketAddr, ledger: &Ledger) {
+    let (client, sid) = setup(target, ledger).await;
     let proxy = FaultProxy::start(upstream, Faults::default(), 1)
         .await
         .unwrap();
     let apitoken = client.apitoken().unwrap();
-    let through_proxy = SpeckleClient::new(proxy.url()).unwrap();
+    let through_proxy = SpeckleClient::new(target.through(&proxy.url())).unwrap();
+    let run = unique();
+    let (listener_id, talker_id) = (format!("listener-{run}"), format!("talker-{run}"));
     through_proxy
         .http()
         .set_apitoken(Some(speckle::ExposeSecret::expose_secret(&apitoken)));
 
-    let (listener, mut events) =
-        SpeckleSocket::connect(fast(through_proxy.websocket_config(&sid, "listener")))
-            .unwrap()
-            .into_parts();
+    let (listener, mut events) = SpeckleSocket::connect(fast(
+        through_proxy.websocket_config(&sid, listener_id.as_str()),
+    ))
+    .unwrap()
+    .into_parts();
     let (talker, mut talker_events) =
-        SpeckleSocket::connect(fast(client.websocket_config(&sid, "talker")))
+        SpeckleSocket::connect(fast(client.websocket_config(&sid, talker_id.as_str())))
             .unwrap()
             .into_parts();
     wait_until_in_stream_room(&listener, &mut events, &sid)
@@ -180,13 +202,16 @@ async fn a_client_survives_three_drops_and_queued_messages_arrive_once() {
     expect_state(&mut events, "the last drop", is_reconnecting).await;
     for i in 0..5 {
         listener
-            .message("talker", json!({"eventType": "queued", "i": i}))
+            .message(talker_id.as_str(), json!({"eventType": "queued", "i": i}))
             .unwrap();
     }
     // Sent after the five, so everything before it in the talker's stream
     // is all the five could have produced, duplicates included.
     listener
-        .message("talker", json!({"eventType": "queued", "last": true}))
+        .message(
+            talker_id.as_str(),
+            json!({"eventType": "queued", "last": true}),
+        )
         .unwrap();
     let mut got = Vec::new();
     loop {
