@@ -91,11 +91,12 @@ impl<'a> Objects<'a> {
     }
 
     /// Pulls objects by id as a `Stream`, in order, several getbulk requests in
-    /// flight; unreadable ids are [`Pulled::Unavailable`].
+    /// flight; unreadable ids are [`Pulled::Unavailable`]. The stream owns a
+    /// clone of the client, so it can be moved into `tokio::spawn`.
     pub fn pull<I: Into<ObjectId>>(
         &self,
         ids: impl IntoIterator<Item = I>,
-    ) -> BoxStream<'a, Result<Pulled, Error>> {
+    ) -> BoxStream<'static, Result<Pulled, Error>> {
         self.pull_with(ids, PullOptions::default())
     }
 
@@ -104,7 +105,7 @@ impl<'a> Objects<'a> {
         &self,
         ids: impl IntoIterator<Item = I>,
         options: PullOptions,
-    ) -> BoxStream<'a, Result<Pulled, Error>> {
+    ) -> BoxStream<'static, Result<Pulled, Error>> {
         bulk::pull(
             self.http,
             ids.into_iter().map(Into::into).collect(),
