@@ -11,23 +11,6 @@ pub struct ServerUrl {
     api: Url,
 }
 
-/// Shows the server's root without its trailing slash (`https://host`,
-/// `https://host/speckle`), the form people type. A `ServerUrl` never holds
-/// credentials, so printing it is safe.
-///
-/// ```
-/// use speckle_http::ServerUrl;
-/// let url = ServerUrl::parse("http://127.0.0.1:3000/api/v1", true).unwrap();
-/// assert_eq!(url.to_string(), "http://127.0.0.1:3000");
-/// let url = ServerUrl::parse("host.example.com/speckle", true).unwrap();
-/// assert_eq!(format!("server: {url}"), "server: https://host.example.com/speckle");
-/// ```
-impl std::fmt::Display for ServerUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.root.as_str().trim_end_matches('/'))
-    }
-}
-
 impl ServerUrl {
     /// Accepts, as the Python and C# clients do:
     /// - `https://host` or `http://host:3000` (the API is at `/api/v1`);
@@ -120,6 +103,23 @@ fn without_credentials(text: &str) -> String {
         None => text.to_owned(),
     };
     crate::redact::Redactor::default().text(&shown)
+}
+
+/// Shows the server's root without its trailing slash (`https://host`,
+/// `https://host/speckle`), the form people type. A `ServerUrl` never holds
+/// credentials, so printing it is safe.
+///
+/// ```
+/// use speckle_http::ServerUrl;
+/// let url = ServerUrl::parse("http://127.0.0.1:3000/api/v1", true).unwrap();
+/// assert_eq!(url.to_string(), "http://127.0.0.1:3000");
+/// let url = ServerUrl::parse("host.example.com/speckle", true).unwrap();
+/// assert_eq!(format!("server: {url}"), "server: https://host.example.com/speckle");
+/// ```
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.root.as_str().trim_end_matches('/'))
+    }
 }
 
 #[cfg(test)]
