@@ -84,6 +84,15 @@ async fn a_push_to_a_missing_or_read_only_stream_uploads_nothing() {
         .await
         .unwrap();
     assert_eq!(outcome.stats.uploaded, 50);
+
+    // The server's first user is an admin, who may write any stream.
+    let others = new_stream(&other, true).await;
+    let outcome = owner
+        .streams()
+        .push_objects(&others, points(60), &PushOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(outcome.stats.objects, 60);
 }
 
 fn data_file(name: &str) -> PathBuf {

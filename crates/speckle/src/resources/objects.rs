@@ -44,7 +44,10 @@ impl<'a> Objects<'a> {
     /// returns the id of each, in input order, with per-object failures.
     ///
     /// # Errors
-    /// A request that failed after retries.
+    /// A request that failed after retries. The error's
+    /// [`push_outcome`](crate::Error::push_outcome) says what was stored
+    /// before it; pushing the same objects again is safe and stores nothing
+    /// twice (the server keeps one object per hash).
     ///
     /// ```no_run
     /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
