@@ -105,6 +105,23 @@ fn without_credentials(text: &str) -> String {
     crate::redact::Redactor::default().text(&shown)
 }
 
+/// Shows the server's root without its trailing slash (`https://host`,
+/// `https://host/speckle`), the form people type. A `ServerUrl` never holds
+/// credentials, so printing it is safe.
+///
+/// ```
+/// use speckle_http::ServerUrl;
+/// let url = ServerUrl::parse("http://127.0.0.1:3000/api/v1", true).unwrap();
+/// assert_eq!(url.to_string(), "http://127.0.0.1:3000");
+/// let url = ServerUrl::parse("host.example.com/speckle", true).unwrap();
+/// assert_eq!(format!("server: {url}"), "server: https://host.example.com/speckle");
+/// ```
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.root.as_str().trim_end_matches('/'))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,3 +44,11 @@ pub fn missing(key: &str) -> Error {
         body: String::new(),
     })
 }
+
+/// A field the caller required is missing from a server answer
+/// (`stream.required_id()?` in a function returning this crate's `Error`).
+impl From<speckle_types::MissingField> for Error {
+    fn from(missing_field: speckle_types::MissingField) -> Self {
+        missing(missing_field.field()).with_source(missing_field)
+    }
+}

@@ -81,6 +81,8 @@ pub struct Error {
     kind: ErrorKind,
     route: Option<Route>,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    /// What a failed push had stored before it failed (see [`Error::push_outcome`]).
+    push_outcome: Option<Box<crate::bulk::PushOutcome>>,
 }
 
 impl Error {
@@ -90,7 +92,27 @@ impl Error {
             kind,
             route: None,
             source: None,
+            push_outcome: None,
         }
+    }
+
+    /// For a failed push: what was stored before it failed (ids of the
+    /// objects stored, `None` for the rest, and the counters). Pushing the
+    /// same objects again is safe: the server keeps one object per hash.
+    pub fn push_outcome(&self) -> Option<&crate::bulk::PushOutcome> {
+        self.push_outcome.as_deref()
+    }
+
+    /// Takes the partial outcome of a failed push out of the error.
+    pub fn take_push_outcome(&mut self) -> Option<crate::bulk::PushOutcome> {
+        self.push_outcome.take().map(|outcome| *outcome)
+    }
+
+    /// The error, carrying what a failed push had stored.
+    #[must_use]
+    pub fn with_push_outcome(mut self, outcome: crate::bulk::PushOutcome) -> Self {
+        self.push_outcome = Some(Box::new(outcome));
+        self
     }
 
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {

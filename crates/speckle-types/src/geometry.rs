@@ -236,6 +236,28 @@ impl Vector {
     }
 }
 
+impl Polyline {
+    /// A polyline through flat vertex coordinates (`[x0, y0, z0, x1, y1, z1, …]`),
+    /// closed or not, tagged `"type":"Polyline"` so it can be nested.
+    ///
+    /// ```
+    /// use speckle_types::{Polyline, SpeckleObject};
+    /// let square = Polyline::new(vec![0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0], true);
+    /// let json = serde_json::to_value(SpeckleObject::from(square)).unwrap();
+    /// assert_eq!(json["type"], "Polyline");
+    /// assert_eq!(json["closed"], true);
+    /// assert_eq!(json["value"].as_array().unwrap().len(), 12);
+    /// ```
+    pub fn new(value: Vec<f64>, closed: bool) -> Self {
+        Self {
+            kind: Some(ObjectType::Polyline),
+            value: Some(value),
+            closed: Some(closed),
+            ..Self::default()
+        }
+    }
+}
+
 impl Mesh {
     /// A mesh from flat vertex coordinates and face indices.
     pub fn new(vertices: Vec<f64>, faces: Vec<f64>) -> Self {

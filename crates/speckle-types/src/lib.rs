@@ -47,6 +47,7 @@ mod delta;
 mod envelope;
 mod geometry;
 pub mod ids;
+mod missing;
 pub mod nullable;
 mod object;
 mod project;
@@ -70,6 +71,7 @@ pub use geometry::{
     SpeckleNumber, SpeckleString, Vector,
 };
 pub use ids::{ClientId, CommentId, DocumentId, ObjectId, ProjectId, StreamId, UserId};
+pub use missing::MissingField;
 pub use object::{ObjectType, SpeckleObject, NO_PERMISSION_TEXT};
 pub use project::{Project, ProjectPermissions};
 pub use secret::Token;

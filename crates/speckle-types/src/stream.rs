@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
 
 use crate::common::{Access, Extra, Timestamps};
-use crate::{DocumentId, SpeckleObject, StreamId};
+use crate::{DocumentId, MissingField, SpeckleObject, StreamId};
 
 /// A data stream: a named, ordered list of objects plus layers and metadata.
 ///
@@ -90,6 +90,26 @@ pub struct Stream {
     /// Keys this model does not know (streams are schema-less on the server).
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl Stream {
+    /// The stream's public id (`streamId`), which every stream the server
+    /// returns carries (create, get, list): no `Option` to unwrap.
+    ///
+    /// ```
+    /// use speckle_types::Stream;
+    /// let created: Stream = serde_json::from_str(r#"{"streamId":"S1","name":"Site"}"#).unwrap();
+    /// assert_eq!(created.required_id().unwrap().as_str(), "S1");
+    /// ```
+    ///
+    /// # Errors
+    /// [`MissingField`] when there is none: a stream built locally, or read
+    /// with a `fields` projection without `streamId`.
+    pub fn required_id(&self) -> Result<&StreamId, MissingField> {
+        self.stream_id
+            .as_ref()
+            .ok_or(MissingField::new("stream", "streamId"))
+    }
 }
 
 /// A layer of a stream (SpeckleSpecs `Layer`; the server does not validate it).

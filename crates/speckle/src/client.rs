@@ -15,7 +15,7 @@ use speckle_types::{
 use speckle_ws::{SocketConfig, SpeckleSocket, WsError};
 
 use crate::resources::{Accounts, ApiClients, Comments, Objects, Projects, Streams};
-use crate::Error;
+use crate::{Error, ErrorKind};
 
 /// A client of one Speckle v1 server: `client.streams().list()`,
 /// `client.objects().get_bulk(ids)` … Cheap to clone; clones share the
@@ -51,6 +51,65 @@ impl SpeckleClient {
         SpeckleClientBuilder {
             inner: Client::builder(url),
         }
+    }
+
+    /// A client for the server named by `SPECKLE_SERVER`, logged in from the
+    /// environment, the way the examples are configured:
+    ///
+    /// - `SPECKLE_TOKEN` (an api token or session token, `JWT …` or bare):
+    ///   [`login_with_token`](Self::login_with_token);
+    /// - otherwise `SPECKLE_EMAIL` and `SPECKLE_PASSWORD`: [`login`](Self::login);
+    /// - otherwise the client stays anonymous (public streams only).
+    ///
+    /// Empty variables count as unset. The password and token are never part
+    /// of an error message.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), speckle::Error> {
+    /// // SPECKLE_SERVER=https://speckle.example.com SPECKLE_TOKEN=… cargo run
+    /// let client = speckle::SpeckleClient::from_env().await?;
+    /// println!("{} as {:?}", client.server_url(), client.user_id());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `SPECKLE_SERVER` unset or unusable, `SPECKLE_EMAIL` without
+    /// `SPECKLE_PASSWORD` (or the reverse), or the login's error.
+    pub async fn from_env() -> Result<Self, Error> {
+        Self::from_vars(|name| std::env::var(name).ok()).await
+    }
+
+    /// [`from_env`](Self::from_env) over any lookup of variables.
+    async fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+        let url = var("SPECKLE_SERVER").ok_or_else(|| {
+            Error::new(ErrorKind::InvalidInput(
+                "SPECKLE_SERVER is not set: give the server's address, e.g. \
+                 SPECKLE_SERVER=https://speckle.example.com"
+                    .into(),
+            ))
+        })?;
+        let client = Self::new(url)?;
+        match (
+            var("SPECKLE_TOKEN"),
+            var("SPECKLE_EMAIL"),
+            var("SPECKLE_PASSWORD"),
+        ) {
+            (Some(token), _, _) => {
+                client.login_with_token(&token).await?;
+            }
+            (None, Some(email), Some(password)) => {
+                client.login(&email, &password).await?;
+            }
+            (None, Some(_), None) | (None, None, Some(_)) => {
+                return Err(Error::new(ErrorKind::InvalidInput(
+                    "set both SPECKLE_EMAIL and SPECKLE_PASSWORD to log in, or SPECKLE_TOKEN"
+                        .into(),
+                )));
+            }
+            (None, None, None) => {}
+        }
+        Ok(client)
     }
 
     /// Wraps an already configured HTTP client.
@@ -216,6 +275,25 @@ impl SpeckleClient {
     /// Registers an api client for `stream_id` (`POST /clients`, as the Python
     /// client does when no client id is given) and opens a live connection
     /// with its id. Anonymous callers get a temporary `temp-…` id.
+    ///
+    /// **Every call stores a new api client on the server**, and nothing
+    /// deletes it: the server lists it under the stream's clients
+    /// ([`Streams::list_clients`](crate::resources::Streams::list_clients))
+    /// for good. Delete it when done (its id is the socket's client id, read
+    /// it before closing: the server may reassign it on a clash), or register
+    /// one api client per document once and reuse its id with
+    /// [`websockets`](Self::websockets), as the desktop connectors do.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use speckle::ClientRole;
+    /// let socket = client.websockets_with_new_client("60uCme_s0", ClientRole::Receiver).await?;
+    /// let api_client = socket.handle().client_id();
+    /// // … use the socket …
+    /// socket.handle().close();
+    /// client.api_clients().delete(api_client).await?;
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// The `POST /clients` error, or a websocket configuration error.

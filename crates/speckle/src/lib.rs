@@ -71,6 +71,7 @@
 )]
 
 mod client;
+pub mod prelude;
 pub mod resources;
 
 pub use client::{LiveError, SpeckleClient, SpeckleClientBuilder};

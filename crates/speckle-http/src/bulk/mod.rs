@@ -9,15 +9,19 @@
 //! - **Pull** fetches with getbulk in chunks, several in flight, and yields
 //!   objects in request order as a `Stream`; the server's "no permission"
 //!   stubs are [`Pulled::Unavailable`], never mixed into the data.
+//! - [`check_writable`] proves, before a push meant for a stream, that the
+//!   stream exists and the caller may write it.
 
 mod cache;
 mod prepare;
 mod progress;
 mod pull;
 mod push;
+mod writable;
 
 pub use cache::ObjectCache;
 pub use prepare::{content_hash, encode_array, encode_object, EncodedObject};
 pub use progress::{Progress, ProgressFn};
 pub use pull::{pull, PullOptions, Pulled};
 pub use push::{push, push_stream, BodyBuilder, PushFailure, PushOptions, PushOutcome, PushStats};
+pub use writable::check_writable;

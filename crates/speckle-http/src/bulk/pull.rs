@@ -77,6 +77,9 @@ impl Pulled {
 /// Pulls `ids` (duplicates included) and yields one entry per id, in order.
 /// Memory holds at most `concurrency` chunks.
 ///
+/// The stream owns a clone of the client (clones share the connection pool
+/// and the session), so it can be moved into a spawned task.
+///
 /// A failed request ends the stream with its error (after the client's
 /// retries).
 ///
@@ -93,11 +96,12 @@ impl Pulled {
 /// }
 /// # Ok(()) }
 /// ```
-pub fn pull<'a>(
-    client: &'a Client,
+pub fn pull(
+    client: &Client,
     ids: Vec<ObjectId>,
     options: PullOptions,
-) -> BoxStream<'a, Result<Pulled, Error>> {
+) -> BoxStream<'static, Result<Pulled, Error>> {
+    let client = client.clone();
     let total = ids.len() as u64;
     let query = options.query.clone();
     let progress = options.progress.clone();
@@ -127,13 +131,19 @@ pub fn pull<'a>(
         .map(move |chunk| {
             let query = query.clone();
             let sizing = sizing.clone();
-            async move { fetch(client, chunk, query, &sizing).await }
+            let client = client.clone();
+            async move { fetch(&client, chunk, query, &sizing).await }
         })
         .buffered(options.concurrency.max(1))
         .map(move |result| {
-            let entries = result?;
+            let Fetched {
+                entries,
+                requests,
+                bytes,
+            } = result?;
             state.objects_done += entries.len() as u64;
-            state.requests_done += 1;
+            state.requests_done += requests;
+            state.bytes_done += bytes;
             if let Some(report) = &progress {
                 report.report(state);
             }
@@ -146,20 +156,35 @@ pub fn pull<'a>(
         .boxed()
 }
 
+/// One chunk's entries, and the requests and answer bytes it took.
+struct Fetched {
+    entries: Vec<Pulled>,
+    requests: u64,
+    bytes: u64,
+}
+
 async fn fetch(
     client: &Client,
     ids: Vec<ObjectId>,
     query: Query,
     sizing: &ChunkSizing,
-) -> Result<Vec<Pulled>, Error> {
+) -> Result<Fetched, Error> {
     // A chunk whose answer is over the client's size limit is asked again
     // in halves, down to single objects: the limit bounds memory, it must
     // not make a model with heavy meshes unreadable.
     let mut pending = vec![ids];
-    let mut pulled = Vec::new();
+    let mut fetched = Fetched {
+        entries: Vec::new(),
+        requests: 0,
+        bytes: 0,
+    };
     while let Some(ids) = pending.pop() {
         match fetch_chunk(client, &ids, &query, sizing).await {
-            Ok(entries) => pulled.extend(entries),
+            Ok((entries, bytes)) => {
+                fetched.entries.extend(entries);
+                fetched.requests += 1;
+                fetched.bytes += bytes as u64;
+            }
             Err(error) if error.is_response_too_large() && ids.len() > 1 => {
                 sizing.halve(ids.len());
                 let mut first = ids;
@@ -170,7 +195,7 @@ async fn fetch(
             Err(error) => return Err(error),
         }
     }
-    Ok(pulled)
+    Ok(fetched)
 }
 
 async fn fetch_chunk(
@@ -178,10 +203,11 @@ async fn fetch_chunk(
     ids: &[ObjectId],
     query: &Query,
     sizing: &ChunkSizing,
-) -> Result<Vec<Pulled>, Error> {
+) -> Result<(Vec<Pulled>, usize), Error> {
     let endpoint = GetBulkObjects::new(ids.iter().cloned()).with_query(query.clone());
     let body = execute_raw(client, &endpoint).await?;
-    sizing.observe(ids.len(), body.len());
+    let bytes = body.len();
+    sizing.observe(ids.len(), bytes);
     let redactor = client_redactor(client);
     let objects = decode_off_thread(body, redactor.clone())
         .await
@@ -189,7 +215,7 @@ async fn fetch_chunk(
         .into_resources()
         .map_err(|e| e.at(GetBulkObjects::ROUTE))?;
     check_answer(ids, &objects, &redactor).map_err(|e| e.at(GetBulkObjects::ROUTE))?;
-    Ok(ids
+    let entries = ids
         .iter()
         .zip(objects)
         .map(|(id, object)| {
@@ -199,7 +225,8 @@ async fn fetch_chunk(
                 Pulled::Object(object)
             }
         })
-        .collect())
+        .collect();
+    Ok((entries, bytes))
 }
 
 /// Checks a getbulk answer against its request: the server answers exactly

@@ -2,6 +2,7 @@
 //! several requests in flight, split on 413, results in input order.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -13,7 +14,7 @@ use super::cache::ObjectCache;
 use super::prepare::{check, encode_into, Check, HashKey};
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::CreateObjects;
-use crate::{execute, missing, Client, EnvelopeExt, Error};
+use crate::{execute, missing, Client, EnvelopeExt, Error, ErrorKind};
 
 /// How a push is packed and sent.
 ///
@@ -295,6 +296,8 @@ struct Done {
     uploaded: u64,
     cached: u64,
     placeholders: u64,
+    /// The request failure that ended this piece of work early.
+    error: Option<Error>,
 }
 
 /// Packs the input into batches, lazily: only what the sending stage asks
@@ -415,9 +418,17 @@ impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
 /// dropped silently.
 ///
 /// # Errors
-/// A request that failed for another reason (after the client's retries):
-/// objects of requests that succeeded before stay stored, and pushing again
-/// is safe since objects are content-addressed.
+/// A request that failed for another reason (after the client's retries).
+/// The push then stops reading its input, lets the requests already in
+/// flight finish, and returns the error with what was stored until then in
+/// [`Error::push_outcome`]: the ids of the objects stored (`None` for the
+/// others) and the counters. Pushing the same objects again is safe and
+/// stores nothing twice, since the server keeps one object per hash; with a
+/// [`PushOptions::cache`], the objects already stored are not even sent again.
+///
+/// A request the server refused as too large, or whose connection broke
+/// while its body was being sent, is split; a server that cannot be reached
+/// at all fails the push after the retry policy's attempts, without splitting.
 pub async fn push_stream<S>(
     client: &Client,
     objects: S,
@@ -437,10 +448,26 @@ where
         max_bytes: options.max_batch_bytes.max(1),
         exhausted: false,
     };
-    let work = stream::unfold(packer, |mut packer| async move {
-        let work = packer.next_work().await?;
-        Some((work, packer))
-    });
+    // Set on the first failure: no new work is read after it, while the
+    // requests in flight finish so that what they stored is reported.
+    let stopped = Arc::new(AtomicBool::new(false));
+    let read = Arc::new(AtomicU64::new(0));
+    let work = {
+        let stopped = stopped.clone();
+        let read = read.clone();
+        stream::unfold(packer, move |mut packer| {
+            let stopped = stopped.clone();
+            let read = read.clone();
+            async move {
+                if stopped.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let work = packer.next_work().await?;
+                read.store(u64::from(packer.next_index), Ordering::Relaxed);
+                Some((work, packer))
+            }
+        })
+    };
     let results = work
         .map(|work| run(client, work, options))
         .buffer_unordered(options.concurrency.max(1));
@@ -448,12 +475,16 @@ where
 
     let mut outcome = PushOutcome::default();
     let mut duplicates = Vec::new();
+    let mut first_error = None;
     let mut progress = Progress {
         objects_total: options.total,
         ..Progress::default()
     };
     while let Some(done) = results.next().await {
-        let done = done?;
+        if let Some(error) = done.error {
+            stopped.store(true, Ordering::Relaxed);
+            first_error.get_or_insert(error);
+        }
         let handled = done.resolved.len() + done.failures.len() + done.duplicates.len();
         for (index, id) in done.resolved {
             set(&mut outcome.ids, index, Some(id));
@@ -478,7 +509,8 @@ where
     }
     for (index, first) in duplicates {
         let id = outcome.ids.get(first as usize).cloned().flatten();
-        if id.is_none() {
+        // After a failed push, the first copy may simply not have been sent.
+        if id.is_none() && first_error.is_none() {
             outcome.failures.push(PushFailure {
                 index: index as usize,
                 hash: None,
@@ -491,11 +523,20 @@ where
         outcome.stats.deduplicated += 1;
     }
     outcome.failures.sort_by_key(|f| f.index);
-    outcome.stats.objects = outcome.ids.len() as u64;
-    if let Some(cache) = &options.cache {
-        cache.flush()?;
+    let read = usize::try_from(read.load(Ordering::Relaxed)).unwrap_or(usize::MAX);
+    if outcome.ids.len() < read {
+        outcome.ids.resize(read, None);
     }
-    Ok(outcome)
+    outcome.stats.objects = outcome.ids.len() as u64;
+    // Flushed on failure too: what was stored is known to the next push.
+    let flushed = match &options.cache {
+        Some(cache) => cache.flush(),
+        None => Ok(()),
+    };
+    match first_error {
+        Some(error) => Err(error.with_push_outcome(outcome)),
+        None => flushed.map(|()| outcome),
+    }
 }
 
 /// [`push_stream`] for anything iterable (a `Vec`, an iterator that builds
@@ -535,7 +576,7 @@ fn set(ids: &mut Vec<Option<ObjectId>>, index: u32, id: Option<ObjectId>) {
     }
 }
 
-async fn run(client: &Client, work: Work, options: &PushOptions) -> Result<Done, Error> {
+async fn run(client: &Client, work: Work, options: &PushOptions) -> Done {
     let mut done = Done::default();
     match work {
         Work::Resolved(index, id, source) => {
@@ -551,9 +592,20 @@ async fn run(client: &Client, work: Work, options: &PushOptions) -> Result<Done,
             hash,
             error,
         }),
-        Work::Batch(batch) => send(client, batch, options, &mut done).await?,
+        Work::Batch(batch) => {
+            // What parts of a split batch stored stays in `done`.
+            if let Err(error) = send(client, batch, options, &mut done).await {
+                done.error = Some(error);
+            }
+        }
     }
-    Ok(done)
+    done
+}
+
+/// Whether the connection failed after it was opened (the request may have
+/// been cut while its body was written).
+fn broke_mid_request(error: &Error) -> bool {
+    matches!(error.kind(), ErrorKind::Transport { not_sent: false })
 }
 
 /// Sends one batch; on 413 sends its halves, down to single objects.
@@ -592,8 +644,10 @@ fn send<'a>(
             // while it is still being written, which looks like a broken
             // pipe rather than a 413. Halving never loses an object (they are
             // content-addressed), so a multi-object batch whose connection
-            // failed even after retries is split too.
-            Err(error) if (error.is_too_large() || error.is_transport()) && count > 1 => {
+            // broke after it was opened is split too. A connection that could
+            // not be opened says nothing about size: splitting would only
+            // multiply the attempts against a server that is not there.
+            Err(error) if (error.is_too_large() || broke_mid_request(&error)) && count > 1 => {
                 let second = entries.split_off(count / 2);
                 send(client, Batch::from_entries(&body, entries), options, done).await?;
                 send(client, Batch::from_entries(&body, second), options, done).await

@@ -44,7 +44,10 @@ impl<'a> Objects<'a> {
     /// returns the id of each, in input order, with per-object failures.
     ///
     /// # Errors
-    /// A request that failed after retries.
+    /// A request that failed after retries. The error's
+    /// [`push_outcome`](crate::Error::push_outcome) says what was stored
+    /// before it; pushing the same objects again is safe and stores nothing
+    /// twice (the server keeps one object per hash).
     ///
     /// ```no_run
     /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
@@ -91,11 +94,12 @@ impl<'a> Objects<'a> {
     }
 
     /// Pulls objects by id as a `Stream`, in order, several getbulk requests in
-    /// flight; unreadable ids are [`Pulled::Unavailable`].
+    /// flight; unreadable ids are [`Pulled::Unavailable`]. The stream owns a
+    /// clone of the client, so it can be moved into `tokio::spawn`.
     pub fn pull<I: Into<ObjectId>>(
         &self,
         ids: impl IntoIterator<Item = I>,
-    ) -> BoxStream<'a, Result<Pulled, Error>> {
+    ) -> BoxStream<'static, Result<Pulled, Error>> {
         self.pull_with(ids, PullOptions::default())
     }
 
@@ -104,7 +108,7 @@ impl<'a> Objects<'a> {
         &self,
         ids: impl IntoIterator<Item = I>,
         options: PullOptions,
-    ) -> BoxStream<'a, Result<Pulled, Error>> {
+    ) -> BoxStream<'static, Result<Pulled, Error>> {
         bulk::pull(
             self.http,
             ids.into_iter().map(Into::into).collect(),

@@ -1,4 +1,5 @@
 use futures_util::stream::BoxStream;
+use serde_json::{json, Value};
 use speckle_http::bulk::{self, PullOptions, Pulled, PushOptions, PushOutcome};
 use speckle_http::endpoints::streams::{
     ApplyStreamDelta, CloneStream, CreateStream, DeleteStream, DiffStreams, GetStream,
@@ -6,11 +7,12 @@ use speckle_http::endpoints::streams::{
     UpdateStream,
 };
 use speckle_http::query::Query;
-use speckle_http::{execute, missing, Client, EnvelopeExt};
+use speckle_http::{execute, missing, Client, EnvelopeExt, ErrorKind};
 use speckle_types::{
     ApiClient, Comment, Delta, DeltaResponse, DiffResponse, ResourceType, SpeckleObject, Stream,
     StreamId,
 };
+use speckle_ws::SocketHandle;
 
 use super::{comment_on, comments_of, Objects};
 use crate::Error;
@@ -19,11 +21,84 @@ use crate::Error;
 #[derive(Debug, Clone, Copy)]
 pub struct Streams<'a> {
     http: &'a Client,
+    /// Where successful writes are announced, if anywhere.
+    announce: Option<&'a SocketHandle>,
+}
+
+/// The frame receivers of a stream's room treat as "objects changed, fetch
+/// the whole stream again", as the desktop connectors send it.
+fn update_global() -> Value {
+    json!({"eventType": "update-global"})
 }
 
 impl<'a> Streams<'a> {
     pub(crate) fn new(http: &'a Client) -> Self {
-        Self { http }
+        Self {
+            http,
+            announce: None,
+        }
+    }
+
+    /// Announces every successful [`update`](Self::update) and
+    /// [`push_objects`](Self::push_objects) made through the returned value
+    /// on `socket`: a broadcast of `{"eventType":"update-global"}` to the
+    /// stream's room, so that receivers fetch the stream again.
+    ///
+    /// The v1 server never tells sockets about changes made through its REST
+    /// routes; the desktop connectors send this broadcast themselves after
+    /// each send, and receivers (connectors, viewers) listen for it. The
+    /// server relays a broadcast to every socket in the room but the sender,
+    /// whether or not the sender is in the room.
+    ///
+    /// A socket that is already closed fails the call before anything is
+    /// written. The broadcast is queued on the socket and delivered once it
+    /// is connected; if it cannot be queued after the write succeeded (the
+    /// socket's queue is full or it closed meanwhile), the call fails with an
+    /// error that says the write itself went through (for a push, with its
+    /// outcome in [`Error::push_outcome`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use speckle::{Point, SpeckleObject};
+    /// let socket = client.websockets("60uCme_s0", "my-client-id")?;
+    /// let model = (0..100).map(|i| SpeckleObject::from(Point::new(i as f64, 0.0, 0.0)));
+    /// client
+    ///     .streams()
+    ///     .announce(socket.handle())
+    ///     .push_objects("60uCme_s0", model, &Default::default())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn announce(self, socket: &'a SocketHandle) -> Self {
+        Self {
+            announce: Some(socket),
+            ..self
+        }
+    }
+
+    /// Fails when the socket writes are to be announced on is closed.
+    fn check_announcer(&self) -> Result<(), Error> {
+        match self.announce {
+            Some(socket) if socket.state().is_closed() => Err(Error::new(ErrorKind::InvalidInput(
+                "the socket to announce the write on is closed; nothing was written".into(),
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Broadcasts `update-global` for a write that succeeded.
+    fn announce_write(&self, id: &StreamId) -> Result<(), Error> {
+        let Some(socket) = self.announce else {
+            return Ok(());
+        };
+        socket
+            .broadcast_to_stream(id.clone(), update_global())
+            .map_err(|e| {
+                Error::new(ErrorKind::InvalidInput(format!(
+                    "stream {id} was written, but its update-global announcement \
+                     could not be queued on the socket: {e}"
+                )))
+            })
     }
 
     /// `GET /streams?omit=objects`: the caller's streams (owned or shared),
@@ -89,15 +164,19 @@ impl<'a> Streams<'a> {
     /// (`POST /objects`) and the stream gets their placeholders, in order: the
     /// server would otherwise drop every placeholder sent alongside them.
     ///
+    /// With [`announce`](Self::announce), a successful update is broadcast
+    /// as `update-global` to the stream's room.
+    ///
     /// # Errors
     /// 400 for everything (not found, not permitted).
     pub async fn update(&self, id: impl Into<StreamId>, mut patch: Stream) -> Result<(), Error> {
+        self.check_announcer()?;
+        let id = id.into();
         if let Some(objects) = patch.objects.take() {
             patch.objects = Some(self.as_placeholders(objects).await?);
         }
-        execute(self.http, &UpdateStream::new(id, patch))
-            .await
-            .map(drop)
+        execute(self.http, &UpdateStream::new(id.clone(), patch)).await?;
+        self.announce_write(&id)
     }
 
     /// Uploads the full objects of `objects` and returns the list with every
@@ -130,8 +209,18 @@ impl<'a> Streams<'a> {
     /// connectors do. The stream is left untouched if any object could not be
     /// stored.
     ///
+    /// Before uploading anything, it checks that the stream exists and that
+    /// the caller may write it ([`bulk::check_writable`]): a push to a
+    /// missing or read-only stream fails at once instead of after the upload.
+    /// With [`announce`](Self::announce), the finished push is broadcast as
+    /// `update-global` to the stream's room.
+    ///
     /// # Errors
-    /// A failed request, or the first object that could not be stored.
+    /// - the stream is missing (`is_not_found`) or not writable
+    ///   (`is_forbidden`), found before any object was sent;
+    /// - a failed request, or the first object that could not be stored. When
+    ///   objects were stored before the failure, [`Error::push_outcome`] says
+    ///   which; pushing again is safe (the server keeps one object per hash).
     ///
     /// ```no_run
     /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
@@ -147,14 +236,25 @@ impl<'a> Streams<'a> {
         objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
         options: &PushOptions,
     ) -> Result<PushOutcome, Error> {
+        self.check_announcer()?;
+        let id = id.into();
+        bulk::check_writable(self.http, &id).await?;
         let outcome = bulk::push(self.http, objects, options).await?;
-        let placeholders = outcome.placeholders()?;
+        let placeholders = match outcome.placeholders() {
+            Ok(placeholders) => placeholders,
+            Err(error) => return Err(error.with_push_outcome(outcome)),
+        };
         let patch = Stream {
             objects: Some(placeholders),
             ..Stream::default()
         };
-        execute(self.http, &UpdateStream::new(id, patch)).await?;
-        Ok(outcome)
+        if let Err(error) = execute(self.http, &UpdateStream::new(id.clone(), patch)).await {
+            return Err(error.with_push_outcome(outcome));
+        }
+        match self.announce_write(&id) {
+            Ok(()) => Ok(outcome),
+            Err(error) => Err(error.with_push_outcome(outcome)),
+        }
     }
 
     /// Pulls the stream's objects, in stream order, as a `Stream` (reads the
@@ -167,7 +267,7 @@ impl<'a> Streams<'a> {
         &self,
         id: impl Into<StreamId>,
         options: PullOptions,
-    ) -> Result<BoxStream<'a, Result<Pulled, Error>>, Error> {
+    ) -> Result<BoxStream<'static, Result<Pulled, Error>>, Error> {
         let stream = self.get_with(id, Query::new().fields(["objects"])).await?;
         let ids = stream
             .objects
