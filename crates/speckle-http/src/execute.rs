@@ -42,13 +42,13 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 /// # Ok(()) }
 /// ```
 pub async fn execute<E: Endpoint>(client: &Client, endpoint: &E) -> Result<E::Response, Error> {
-    let response = send(client, endpoint).await?;
+    let (response, sent) = send(client, endpoint).await?;
     decode_response::<E::Response>(
         &response,
         endpoint.success_despite_status(),
         &client_redactor(client),
     )
-    .map_err(|e| e.at(E::ROUTE))
+    .map_err(|e| sent.explain(e.at(E::ROUTE), client))
 }
 
 /// A redactor that knows the client's own tokens, so that an answer echoing
@@ -66,19 +66,154 @@ pub(crate) fn client_redactor(client: &Client) -> Redactor {
 /// # Errors
 /// See [`execute`].
 pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<Bytes, Error> {
-    let response = send(client, endpoint).await?;
+    let (response, sent) = send(client, endpoint).await?;
     if (200..300).contains(&response.status) {
         Ok(response.body)
     } else {
-        Err(api_error(&response, &client_redactor(client)).at(E::ROUTE))
+        let error = api_error(&response, &client_redactor(client)).at(E::ROUTE);
+        Err(sent.explain(error, client))
     }
+}
+
+/// What an error says about the request it happened on.
+struct SentRequest {
+    /// `METHOD URL`, redacted.
+    line: String,
+    url: url::Url,
+    body_bytes: Option<u64>,
+}
+
+impl SentRequest {
+    fn new(request: &HttpRequest, redactor: &Redactor) -> Self {
+        Self {
+            line: format!("{} {}", request.method, redactor.text(request.url.as_str())),
+            url: request.url.clone(),
+            body_bytes: request.body.as_ref().map(|b| b.len() as u64),
+        }
+    }
+
+    /// Names the request in `error` and adds a hint where one is obvious.
+    fn explain(&self, error: Error, client: &Client) -> Error {
+        let error = error.on_request(self.line.clone(), self.body_bytes);
+        match error.status() {
+            // The API answers its own 404s in JSON; an HTML (or text) page
+            // means no route of the API is at this URL.
+            Some(404) if !error.body().is_some_and(is_json) => error.with_hint(format!(
+                "no Speckle v1 API route answers at this URL: check the server URL \
+                 (`{}` is taken as the server's root)",
+                client.server_url().root()
+            )),
+            _ => error,
+        }
+    }
+
+    /// The cause of a failed connection in words, and what to do, when the
+    /// failure is a common one.
+    fn explain_transport(&self, cause: &TransportError, client: &Client) -> Option<(String, String)> {
+        let inner: &(dyn std::error::Error + 'static) = match cause {
+            TransportError::Connect(inner) | TransportError::Other(inner) => &**inner,
+            _ => return None,
+        };
+        let host = self.url.host_str().unwrap_or_default();
+        let address = match self.url.port_or_known_default() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        if find_io_error(inner).is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
+        {
+            return Some((
+                format!("connection refused: nothing listens at {address}"),
+                "is the server running, at this host and port?".to_owned(),
+            ));
+        }
+        let text = chain_text(inner).to_ascii_lowercase();
+        if self.url.scheme() == "https" && TLS_MARKERS.iter().any(|m| text.contains(m)) {
+            let hint = if client.server_url().scheme_was_chosen() {
+                format!(
+                    "the server URL has no scheme, so https was tried; a local server \
+                     usually wants `http://{address}`"
+                )
+            } else {
+                format!(
+                    "does the server speak https? A local server usually wants \
+                     `http://{address}`"
+                )
+            };
+            return Some(("TLS handshake failed".to_owned(), hint));
+        }
+        if DNS_MARKERS.iter().any(|m| text.contains(m)) {
+            return Some((
+                format!("could not resolve the host name `{host}`"),
+                "check the server URL".to_owned(),
+            ));
+        }
+        None
+    }
+}
+
+/// Texts of TLS failures in the messages of rustls, native-tls and hyper.
+const TLS_MARKERS: [&str; 7] = [
+    "tls",
+    "ssl",
+    "certificate",
+    "handshake",
+    "corrupt message",
+    "wrong version number",
+    "invalidcontenttype",
+];
+
+/// Texts of name resolution failures.
+const DNS_MARKERS: [&str; 3] = [
+    "dns error",
+    "failed to lookup address",
+    "name or service not known",
+];
+
+/// The first I/O error in the chain of `error`, itself included.
+fn find_io_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a std::io::Error> {
+    let mut next = Some(error);
+    while let Some(current) = next {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        next = current.source();
+    }
+    None
+}
+
+fn is_json(body: &str) -> bool {
+    serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+/// Where the template has a `:parameter`, the path must have a value: an
+/// empty id would turn `/streams/:streamId` into `/streams/`, another route.
+fn check_parameters(template: &str, path: &str) -> Result<(), Error> {
+    let names = template.trim_start_matches('/').split('/');
+    let values = path.trim_start_matches('/').split('/');
+    if names.clone().count() != values.clone().count() {
+        return Ok(());
+    }
+    for (name, value) in names.zip(values) {
+        if let Some(name) = name.strip_prefix(':') {
+            if value.is_empty() {
+                return Err(Error::invalid_input(format!("`{name}` is empty")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the request, sends it (with retries) and returns the HTTP answer,
 /// whatever its status.
-async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse, Error> {
+async fn send<E: Endpoint>(
+    client: &Client,
+    endpoint: &E,
+) -> Result<(HttpResponse, SentRequest), Error> {
     let route = E::ROUTE;
     let request = build_request(client, endpoint).map_err(|e| e.at(route))?;
+    let sent = SentRequest::new(&request, &client_redactor(client));
     let span =
         tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
     async move {
@@ -92,7 +227,7 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                 // A transport of the user's may not know the limit: check again.
                 Ok(response) if response.body.len() as u64 > limit => {
                     tracing::debug!(bytes = response.body.len(), limit, "answer too large");
-                    return Err(too_large(limit, None).at(route));
+                    return Err(sent.explain(too_large(limit, None).at(route), client));
                 }
                 Ok(response) => {
                     if let Some(wait) = policy.retry_response(&response, attempt, idempotent) {
@@ -105,12 +240,17 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                         bytes = response.body.len(),
                         "answered"
                     );
-                    return Ok(response);
+                    return Ok((response, sent));
                 }
-                Err(error) => {
-                    let retry = policy.retry_error(&error, attempt, idempotent);
+                Err(cause) => {
+                    let retry = policy.retry_error(&cause, attempt, idempotent);
+                    let explained = sent.explain_transport(&cause, client);
                     // Logged as the error the caller would get: redacted.
-                    let error = transport_error(error, &client_redactor(client));
+                    let mut error = transport_error(cause, &client_redactor(client))
+                        .on_request(sent.line.clone(), None);
+                    if let Some((detail, hint)) = explained {
+                        error = error.with_detail(detail).with_hint(hint);
+                    }
                     if let Some(wait) = retry {
                         tracing::debug!(%error, attempt, ?wait, "retrying");
                         tokio::time::sleep(wait).await;
@@ -132,6 +272,7 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
         Mount::Api => client.server_url().api(),
         Mount::Root => client.server_url().root(),
     };
+    check_parameters(route.template, &endpoint.path())?;
     let mut url = base
         .join(endpoint.path().trim_start_matches('/'))
         .map_err(|e| Error::invalid_input(format!("bad path: {e}")))?;
@@ -189,19 +330,20 @@ fn too_large(limit: u64, announced: Option<u64>) -> Error {
 }
 
 fn transport_error(error: TransportError, redactor: &Redactor) -> Error {
-    let not_sent = match error {
+    let (not_sent, cause) = match error {
         TransportError::Timeout => return Error::new(ErrorKind::Timeout),
         TransportError::TooLarge { limit, announced } => return too_large(limit, announced),
-        TransportError::Connect(_) => true,
-        _ => false,
+        TransportError::Connect(cause) => (true, cause),
+        TransportError::Other(cause) => (false, cause),
     };
     let kind = ErrorKind::Transport { not_sent };
     // The source chain is kept as is (callers may downcast it) unless some
-    // text in it is a secret, e.g. a custom transport quoting a header.
-    let chain = chain_text(&error);
+    // text in it is a secret, e.g. a custom transport quoting a header. The
+    // wrapper is left out: `Display` already says connect or not.
+    let chain = chain_text(&*cause);
     let redacted = redactor.text(&chain);
     if redacted == chain {
-        Error::new(kind).with_source(error)
+        Error::new(kind).with_boxed_source(cause)
     } else {
         Error::new(kind).with_source(RedactedMessage(redacted))
     }
@@ -263,7 +405,9 @@ fn decode<T: DeserializeOwned>(body: &[u8], redactor: &Redactor) -> Result<T, Er
             path: redactor.text(&path),
             body: redactor.text(&lossy_truncated(body)),
         })
-        .with_source(RedactedMessage(redactor.text(&source.to_string())))
+        // The decoder's words are the cause: shown in `Display`, not kept
+        // as a source too (reporters would print them twice).
+        .with_detail(redactor.text(&source.to_string()))
     };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer)
