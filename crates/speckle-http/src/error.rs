@@ -101,6 +101,14 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     route: Option<Route>,
+    /// Boxed: errors travel in every `Result`, so they stay small.
+    context: Option<Box<Context>>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+/// What an error says beyond its kind.
+#[derive(Debug, Clone, Default)]
+struct Context {
     /// `METHOD URL` of the request that failed, secrets redacted.
     request: Option<String>,
     /// Size of the request body, for errors about its size.
@@ -110,7 +118,6 @@ pub struct Error {
     detail: Option<String>,
     /// What to do about it, when one thing is obvious.
     hint: Option<String>,
-    source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
 impl Error {
@@ -119,47 +126,51 @@ impl Error {
         Self {
             kind,
             route: None,
-            request: None,
-            request_bytes: None,
-            detail: None,
-            hint: None,
+            context: None,
             source: None,
         }
+    }
+
+    fn context_mut(&mut self) -> &mut Context {
+        self.context.get_or_insert_with(Box::default)
+    }
+
+    fn context(&self) -> Option<&Context> {
+        self.context.as_deref()
     }
 
     /// The same error about a different subject: the kind, request and
     /// size of `self`, with `context` said first. Used to report a failure
     /// kept elsewhere (a push's per-object failure) without losing its kind.
     pub(crate) fn restated(&self, context: String) -> Self {
-        let detail = match &self.detail {
+        let mut restated = self.context().cloned().unwrap_or_default();
+        restated.detail = Some(match restated.detail {
             Some(detail) => format!("{context}: {detail}"),
             None => context,
-        };
+        });
         Self {
             kind: self.kind.clone(),
             route: self.route,
-            request: self.request.clone(),
-            request_bytes: self.request_bytes,
-            detail: Some(detail),
-            hint: self.hint.clone(),
+            context: Some(Box::new(restated)),
             source: None,
         }
     }
 
     pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.context_mut().detail = Some(detail.into());
         self
     }
 
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.context_mut().hint = Some(hint.into());
         self
     }
 
     /// Names the request: `request` is `METHOD URL`, already redacted.
     pub(crate) fn on_request(mut self, request: String, body_bytes: Option<u64>) -> Self {
-        self.request = Some(request);
-        self.request_bytes = body_bytes;
+        let context = self.context_mut();
+        context.request = Some(request);
+        context.request_bytes = body_bytes;
         self
     }
 
@@ -195,19 +206,19 @@ impl Error {
     /// The request that failed, `METHOD URL` with the real ids
     /// (`GET https://host/api/v1/streams/abc`), when one was made.
     pub fn request(&self) -> Option<&str> {
-        self.request.as_deref()
+        self.context().and_then(|c| c.request.as_deref())
     }
 
     /// The size in bytes of the request body that was sent, when the error
     /// is about it (a body over the server's limit).
     pub fn request_bytes(&self) -> Option<u64> {
-        self.request_bytes
+        self.context().and_then(|c| c.request_bytes)
     }
 
     /// What to do about the error, when one thing is obvious (also shown
     /// by `Display`).
     pub fn hint(&self) -> Option<&str> {
-        self.hint.as_deref()
+        self.context().and_then(|c| c.hint.as_deref())
     }
 
     /// The websocket error, for an error of a live connection.
@@ -357,7 +368,7 @@ pub(crate) fn looks_like_html(body: &str) -> bool {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.request, &self.route) {
+        match (self.request(), &self.route) {
             (Some(request), _) => write!(f, "{request}: ")?,
             (None, Some(route)) => write!(f, "{route}: ")?,
             (None, None) => {}
@@ -367,7 +378,7 @@ impl fmt::Display for Error {
                 write!(f, "server answered {status}")?;
                 if *status == 413 {
                     f.write_str(": the request body")?;
-                    if let Some(bytes) = self.request_bytes {
+                    if let Some(bytes) = self.request_bytes() {
                         write!(f, " of {bytes} bytes")?;
                     }
                     f.write_str(
@@ -405,10 +416,10 @@ impl fmt::Display for Error {
             }
             ErrorKind::WebSocket(error) => write!(f, "{error}"),
         }?;
-        if let Some(detail) = &self.detail {
+        if let Some(detail) = self.context().and_then(|c| c.detail.as_deref()) {
             write!(f, ": {}", one_line(detail))?;
         }
-        if let Some(hint) = &self.hint {
+        if let Some(hint) = self.hint() {
             write!(f, " (hint: {hint})")?;
         }
         Ok(())
@@ -433,10 +444,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("route", &self.route)
-            .field("request", &self.request)
-            .field("request_bytes", &self.request_bytes)
-            .field("detail", &self.detail)
-            .field("hint", &self.hint)
+            .field("context", &self.context)
             .field("source", &self.source)
             .finish()
     }

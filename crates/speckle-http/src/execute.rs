@@ -109,7 +109,11 @@ impl SentRequest {
 
     /// The cause of a failed connection in words, and what to do, when the
     /// failure is a common one.
-    fn explain_transport(&self, cause: &TransportError, client: &Client) -> Option<(String, String)> {
+    fn explain_transport(
+        &self,
+        cause: &TransportError,
+        client: &Client,
+    ) -> Option<(String, String)> {
         let inner: &(dyn std::error::Error + 'static) = match cause {
             TransportError::Connect(inner) | TransportError::Other(inner) => &**inner,
             _ => return None,
@@ -119,8 +123,7 @@ impl SentRequest {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
         };
-        if find_io_error(inner).is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
-        {
+        if find_io_error(inner).is_some_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused) {
             return Some((
                 format!("connection refused: nothing listens at {address}"),
                 "is the server running, at this host and port?".to_owned(),
@@ -170,9 +173,7 @@ const DNS_MARKERS: [&str; 3] = [
 ];
 
 /// The first I/O error in the chain of `error`, itself included.
-fn find_io_error<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a std::io::Error> {
+fn find_io_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
     let mut next = Some(error);
     while let Some(current) = next {
         if let Some(io) = current.downcast_ref::<std::io::Error>() {

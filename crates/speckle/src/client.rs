@@ -212,9 +212,9 @@ impl SpeckleClient {
         stream_id: impl Into<StreamId>,
         client_id: impl Into<ClientId>,
     ) -> Result<SpeckleSocket, Error> {
-        Ok(SpeckleSocket::connect(self.websocket_config(
-            stream_id, client_id,
-        ))?)
+        Ok(SpeckleSocket::connect(
+            self.websocket_config(stream_id, client_id),
+        )?)
     }
 
     /// Registers an api client for `stream_id` (`POST /clients`, as the Python

@@ -91,17 +91,18 @@ pub mod http {
 }
 
 /// Live stream websockets (the `speckle-ws` crate): a
-/// [`SpeckleSocket`](ws::SpeckleSocket) is a `Stream` of
-/// [`Event`](ws::Event)s with a cloneable [`SocketHandle`](ws::SocketHandle)
-/// to send; it reconnects, re-joins its rooms and answers heartbeats.
+/// [`SpeckleSocket`] is a `Stream` of [`Event`]s with a cloneable
+/// [`SocketHandle`] to send; it reconnects, re-joins its rooms and answers heartbeats.
 pub mod ws {
     #[doc(inline)]
     pub use speckle_ws::*;
 }
 
 /// What a program using the SDK needs in scope: the client, the error, the
-/// common models, and `StreamExt` to consume [`pull`](resources::Objects::pull)
-/// streams and socket events with `.next().await`.
+/// common models, `json!` for free-form payloads, and `StreamExt` to consume
+/// [`pull`](resources::Objects::pull) streams and socket events with
+/// `.next().await`; with it, `speckle` and `tokio` are the only dependencies
+/// a program needs.
 ///
 /// ```no_run
 /// use speckle::prelude::*;
@@ -120,6 +121,8 @@ pub mod prelude {
     };
     #[doc(no_inline)]
     pub use futures_util::{Stream as AsyncStream, StreamExt};
+    #[doc(no_inline)]
+    pub use serde_json::{json, Value};
 }
 
 #[doc(inline)]

@@ -69,11 +69,7 @@ async fn connection_refused_says_nothing_listens_there() {
 async fn an_address_without_scheme_says_https_was_tried() {
     let server = DevServer::start(Config::default()).await.unwrap();
     let address = format!("127.0.0.1:{}", server.port());
-    let error = client(&address)
-        .streams()
-        .get("abc123")
-        .await
-        .unwrap_err();
+    let error = client(&address).streams().get("abc123").await.unwrap_err();
 
     assert!(error.is_transport(), "{error:?}");
     assert_eq!(
@@ -91,11 +87,7 @@ async fn an_address_without_scheme_says_https_was_tried() {
 async fn a_server_url_with_a_path_says_which_url_answered_404() {
     let server = DevServer::start(Config::default()).await.unwrap();
     let base = format!("{}/some/path", server.url().trim_end_matches('/'));
-    let error = client(&base)
-        .streams()
-        .get("abc123")
-        .await
-        .unwrap_err();
+    let error = client(&base).streams().get("abc123").await.unwrap_err();
 
     assert!(error.is_not_found(), "{error:?}");
     let shown = error.to_string();
@@ -127,7 +119,10 @@ async fn an_object_over_the_limit_stays_too_large_through_create() {
         .unwrap();
     let client = client(&server.url());
     client
-        .register(speckle::Register::new("big@example.com", "big-password-123"))
+        .register(speckle::Register::new(
+            "big@example.com",
+            "big-password-123",
+        ))
         .await
         .unwrap();
 
@@ -158,7 +153,10 @@ async fn an_object_over_the_limit_stays_too_large_through_push_objects() {
         .unwrap();
     let client = client(&server.url());
     client
-        .register(speckle::Register::new("big@example.com", "big-password-123"))
+        .register(speckle::Register::new(
+            "big@example.com",
+            "big-password-123",
+        ))
         .await
         .unwrap();
     let stream = client

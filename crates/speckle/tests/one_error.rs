@@ -53,9 +53,9 @@ async fn registering_a_live_client_fails_as_an_sdk_error() {
 
     assert!(error.is_transport(), "{error:?}");
     assert!(
-        error
-            .to_string()
-            .starts_with(&format!("POST http://127.0.0.1:{port}/api/v1/clients: could not connect")),
+        error.to_string().starts_with(&format!(
+            "POST http://127.0.0.1:{port}/api/v1/clients: could not connect"
+        )),
         "{error}"
     );
 }
@@ -65,7 +65,10 @@ async fn a_converted_socket_error_leaks_no_token() {
     let server = DevServer::start(Config::default()).await.unwrap();
     let client = SpeckleClient::new(server.url()).unwrap();
     client
-        .register(speckle::Register::new("ws-secret@example.com", "ws-secret-password"))
+        .register(speckle::Register::new(
+            "ws-secret@example.com",
+            "ws-secret-password",
+        ))
         .await
         .unwrap();
     let apitoken = client.apitoken().unwrap();
