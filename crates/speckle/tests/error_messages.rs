@@ -223,3 +223,40 @@ async fn a_bad_answer_names_the_decoder_cause_once() {
     );
     assert_each_cause_once(&error);
 }
+
+#[tokio::test]
+async fn https_given_to_a_plain_http_server_suggests_http() {
+    let server = DevServer::start(Config::default()).await.unwrap();
+    let address = format!("127.0.0.1:{}", server.port());
+    let error = client(&format!("https://{address}"))
+        .server_info()
+        .await
+        .unwrap_err();
+
+    assert!(error.is_transport(), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "GET https://{address}/api/v1/: could not connect: TLS handshake failed (hint: does the \
+             server speak https? A local server usually wants `http://{address}`)"
+        )
+    );
+    assert_each_cause_once(&error);
+}
+
+#[tokio::test]
+async fn an_unknown_host_says_its_name_could_not_be_resolved() {
+    // `.invalid` never resolves (RFC 2606).
+    let error = client("http://no-such-host.invalid")
+        .server_info()
+        .await
+        .unwrap_err();
+
+    assert!(error.is_transport(), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "GET http://no-such-host.invalid/api/v1/: could not connect: could not resolve the host \
+         name `no-such-host.invalid` (hint: check the server URL)"
+    );
+    assert_each_cause_once(&error);
+}
