@@ -9,6 +9,8 @@ use crate::Error;
 pub struct ServerUrl {
     root: Url,
     api: Url,
+    /// The user typed no scheme and `use_ssl` chose it (errors say so).
+    scheme_chosen: bool,
 }
 
 impl ServerUrl {
@@ -35,7 +37,8 @@ impl ServerUrl {
         if trimmed.is_empty() {
             return Err(Error::invalid_input("the server URL is empty"));
         }
-        let with_scheme = if trimmed.contains("://") {
+        let scheme_chosen = !trimmed.contains("://");
+        let with_scheme = if !scheme_chosen {
             trimmed.to_owned()
         } else {
             let scheme = if use_ssl { "https" } else { "http" };
@@ -72,7 +75,11 @@ impl ServerUrl {
         root.set_path(&format!("{root_path}/"));
         let mut api = root.clone();
         api.set_path(&format!("{api_path}/"));
-        Ok(Self { root, api })
+        Ok(Self {
+            root,
+            api,
+            scheme_chosen,
+        })
     }
 
     /// The server root, with a trailing slash (`https://host/`).
@@ -83,6 +90,12 @@ impl ServerUrl {
     /// The API router's base, with a trailing slash (`https://host/api/v1/`).
     pub fn api(&self) -> &Url {
         &self.api
+    }
+
+    /// Whether the address was given without a scheme, so that `use_ssl`
+    /// chose it (`127.0.0.1:3000` means `https://127.0.0.1:3000`).
+    pub fn scheme_was_chosen(&self) -> bool {
+        self.scheme_chosen
     }
 }
 

@@ -1,9 +1,27 @@
 //! The one error type of the SDK.
 //!
-//! An [`Error`] is a kind ([`ErrorKind`]), the route it happened on, and an
-//! optional source. Its `Display` is one line; the raw body of an answer (the
-//! server's `Unauthorized` text, HTML 404/413/500 pages, JSON error bodies) is
-//! kept and readable through [`Error::body`], never thrown away.
+//! An [`Error`] is a kind ([`ErrorKind`]), the request it happened on, and an
+//! optional source. Its `Display` is one line, `METHOD URL: cause (hint: …)`,
+//! with the real URL of the request (ids included); the raw body of an answer
+//! (the server's `Unauthorized` text, HTML 404/413/500 pages, JSON error
+//! bodies) is kept and readable through [`Error::body`], never thrown away.
+//!
+//! `Display` never repeats what [`source`](std::error::Error::source) yields,
+//! so an error reporter that prints the error and then walks its sources
+//! prints each cause once:
+//!
+//! ```
+//! fn report(error: &speckle_http::Error) -> String {
+//!     let mut text = error.to_string();
+//!     let mut source = std::error::Error::source(error);
+//!     while let Some(cause) = source {
+//!         text.push_str(&format!("\n  caused by: {cause}"));
+//!         source = cause.source();
+//!     }
+//!     text
+//! }
+//! # let _ = report;
+//! ```
 //!
 //! No error ever holds a token, an api token or a password: bodies, messages
 //! and sources are redacted when the error is made, for every kind.
@@ -63,6 +81,9 @@ pub enum ErrorKind {
     InvalidInput(String),
     /// The route needs a token and the client has none: log in first.
     NotAuthenticated,
+    /// A live connection (websocket) failed; [`Error::websocket`] gives the
+    /// websocket error to branch on its kind.
+    WebSocket(speckle_ws::WsError),
 }
 
 /// The error of every SDK call.
@@ -80,9 +101,25 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     route: Option<Route>,
+    /// Boxed: errors travel in every `Result`, so they stay small.
+    context: Option<Box<Context>>,
     source: Option<Box<dyn StdError + Send + Sync>>,
     /// What a failed push had stored before it failed (see [`Error::push_outcome`]).
     push_outcome: Option<Box<crate::bulk::PushOutcome>>,
+}
+
+/// What an error says beyond its kind.
+#[derive(Debug, Clone, Default)]
+struct Context {
+    /// `METHOD URL` of the request that failed, secrets redacted.
+    request: Option<String>,
+    /// Size of the request body, for errors about its size.
+    request_bytes: Option<u64>,
+    /// The cause in words, shown after the kind (secrets redacted). Never the
+    /// text of `source`, so that a reporter walking sources prints it once.
+    detail: Option<String>,
+    /// What to do about it, when one thing is obvious.
+    hint: Option<String>,
 }
 
 impl Error {
@@ -91,6 +128,7 @@ impl Error {
         Self {
             kind,
             route: None,
+            context: None,
             source: None,
             push_outcome: None,
         }
@@ -115,8 +153,57 @@ impl Error {
         self
     }
 
+    fn context_mut(&mut self) -> &mut Context {
+        self.context.get_or_insert_with(Box::default)
+    }
+
+    fn context(&self) -> Option<&Context> {
+        self.context.as_deref()
+    }
+
+    /// The same error about a different subject: the kind, request and
+    /// size of `self`, with `context` said first. Used to report a failure
+    /// kept elsewhere (a push's per-object failure) without losing its kind.
+    pub(crate) fn restated(&self, context: String) -> Self {
+        let mut restated = self.context().cloned().unwrap_or_default();
+        restated.detail = Some(match restated.detail {
+            Some(detail) => format!("{context}: {detail}"),
+            None => context,
+        });
+        Self {
+            kind: self.kind.clone(),
+            route: self.route,
+            context: Some(Box::new(restated)),
+            source: None,
+            push_outcome: None,
+        }
+    }
+
+    pub(crate) fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.context_mut().detail = Some(detail.into());
+        self
+    }
+
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.context_mut().hint = Some(hint.into());
+        self
+    }
+
+    /// Names the request: `request` is `METHOD URL`, already redacted.
+    pub(crate) fn on_request(mut self, request: String, body_bytes: Option<u64>) -> Self {
+        let context = self.context_mut();
+        context.request = Some(request);
+        context.request_bytes = body_bytes;
+        self
+    }
+
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_boxed_source(mut self, source: Box<dyn StdError + Send + Sync>) -> Self {
+        self.source = Some(source);
         self
     }
 
@@ -137,6 +224,42 @@ impl Error {
     /// The route (method and path template) the error happened on, if any.
     pub fn route(&self) -> Option<&Route> {
         self.route.as_ref()
+    }
+
+    /// The request that failed, `METHOD URL` with the real ids
+    /// (`GET https://host/api/v1/streams/abc`), when one was made.
+    pub fn request(&self) -> Option<&str> {
+        self.context().and_then(|c| c.request.as_deref())
+    }
+
+    /// The size in bytes of the request body that was sent, when the error
+    /// is about it (a body over the server's limit).
+    pub fn request_bytes(&self) -> Option<u64> {
+        self.context().and_then(|c| c.request_bytes)
+    }
+
+    /// What to do about the error, when one thing is obvious (also shown
+    /// by `Display`).
+    pub fn hint(&self) -> Option<&str> {
+        self.context().and_then(|c| c.hint.as_deref())
+    }
+
+    /// The websocket error, for an error of a live connection.
+    pub fn websocket(&self) -> Option<&speckle_ws::WsError> {
+        match &self.kind {
+            ErrorKind::WebSocket(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// A live connection (websocket) failed.
+    pub fn is_websocket(&self) -> bool {
+        matches!(self.kind, ErrorKind::WebSocket(_))
+    }
+
+    /// The caller's input could not make a valid request; nothing was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        matches!(self.kind, ErrorKind::InvalidInput(_))
     }
 
     /// Consumes the error, giving its kind and source.
@@ -223,7 +346,8 @@ impl Error {
         self.status() == Some(404) || self.message_contains("not found")
     }
 
-    /// The body was over the server's size limit (413).
+    /// The body was over the server's size limit (413), also when reported
+    /// for one object of a push that the server refused alone.
     pub fn is_too_large(&self) -> bool {
         self.status() == Some(413)
     }
@@ -267,20 +391,32 @@ pub(crate) fn looks_like_html(body: &str) -> bool {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(route) = &self.route {
-            write!(f, "{route}: ")?;
+        match (self.request(), &self.route) {
+            (Some(request), _) => write!(f, "{request}: ")?,
+            (None, Some(route)) => write!(f, "{route}: ")?,
+            (None, None) => {}
         }
         match &self.kind {
             ErrorKind::Api { status, body, .. } => {
                 write!(f, "server answered {status}")?;
-                if let Some(text) = self.server_message() {
+                if *status == 413 {
+                    f.write_str(": the request body")?;
+                    if let Some(bytes) = self.request_bytes() {
+                        write!(f, " of {bytes} bytes")?;
+                    }
+                    f.write_str(
+                        " is over the server's body limit (REQ_SIZE, 10 MB unless the \
+                         server sets it; gzipped bodies count unzipped)",
+                    )?;
+                } else if let Some(text) = self.server_message() {
                     write!(f, ": {}", one_line(text))?;
                 } else if let Some(body) = body.as_deref().filter(|b| looks_like_html(b)) {
                     write!(f, " (HTML page, {} bytes)", body.len())?;
                 }
                 Ok(())
             }
-            ErrorKind::Transport { .. } => f.write_str("could not reach the server"),
+            ErrorKind::Transport { not_sent: true } => f.write_str("could not connect"),
+            ErrorKind::Transport { not_sent: false } => f.write_str("the connection failed"),
             ErrorKind::Timeout => f.write_str("the request timed out"),
             ErrorKind::Decode { path, .. } => {
                 write!(f, "unexpected response body")?;
@@ -301,11 +437,13 @@ impl fmt::Display for Error {
             ErrorKind::NotAuthenticated => {
                 f.write_str("this route needs a token: log in or set a token first")
             }
+            ErrorKind::WebSocket(error) => write!(f, "{error}"),
         }?;
-        if let Some(source) = &self.source {
-            if !matches!(self.kind, ErrorKind::Api { .. }) {
-                write!(f, ": {source}")?;
-            }
+        if let Some(detail) = self.context().and_then(|c| c.detail.as_deref()) {
+            write!(f, ": {}", one_line(detail))?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, " (hint: {hint})")?;
         }
         Ok(())
     }
@@ -329,6 +467,7 @@ impl fmt::Debug for Error {
         f.debug_struct("Error")
             .field("kind", &self.kind)
             .field("route", &self.route)
+            .field("context", &self.context)
             .field("source", &self.source)
             .finish()
     }
@@ -336,8 +475,22 @@ impl fmt::Debug for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn StdError + 'static))
+        match &self.kind {
+            // Display shows the websocket error itself: its cause is next.
+            ErrorKind::WebSocket(error) => error.source(),
+            _ => self
+                .source
+                .as_deref()
+                .map(|s| s as &(dyn StdError + 'static)),
+        }
+    }
+}
+
+/// Websocket errors are SDK errors too, so `?` works across HTTP calls and
+/// live connections in one function. The websocket error is already
+/// scrubbed of the access token.
+impl From<speckle_ws::WsError> for Error {
+    fn from(error: speckle_ws::WsError) -> Self {
+        Self::new(ErrorKind::WebSocket(error))
     }
 }

@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::client::expose;
 use crate::endpoint::{AuthMode, Endpoint, Mount};
+use crate::explain::SentRequest;
 use crate::redact::{RedactedMessage, Redactor};
 use crate::transport::{HttpRequest, HttpResponse, TransportError};
 use crate::{Client, Error, ErrorKind};
@@ -42,13 +43,13 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 /// # Ok(()) }
 /// ```
 pub async fn execute<E: Endpoint>(client: &Client, endpoint: &E) -> Result<E::Response, Error> {
-    let response = send(client, endpoint).await?;
+    let (response, sent) = send(client, endpoint).await?;
     decode_response::<E::Response>(
         &response,
         endpoint.success_despite_status(),
         &client_redactor(client),
     )
-    .map_err(|e| e.at(E::ROUTE))
+    .map_err(|e| sent.explain(e.at(E::ROUTE), client))
 }
 
 /// A redactor that knows the client's own tokens, so that an answer echoing
@@ -66,19 +67,42 @@ pub(crate) fn client_redactor(client: &Client) -> Redactor {
 /// # Errors
 /// See [`execute`].
 pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<Bytes, Error> {
-    let response = send(client, endpoint).await?;
+    let (response, sent) = send(client, endpoint).await?;
     if (200..300).contains(&response.status) {
         Ok(response.body)
     } else {
-        Err(api_error(&response, &client_redactor(client)).at(E::ROUTE))
+        let error = api_error(&response, &client_redactor(client)).at(E::ROUTE);
+        Err(sent.explain(error, client))
     }
+}
+
+/// Where the template has a `:parameter`, the path must have a value: an
+/// empty id would turn `/streams/:streamId` into `/streams/`, another route.
+fn check_parameters(template: &str, path: &str) -> Result<(), Error> {
+    let names = template.trim_start_matches('/').split('/');
+    let values = path.trim_start_matches('/').split('/');
+    if names.clone().count() != values.clone().count() {
+        return Ok(());
+    }
+    for (name, value) in names.zip(values) {
+        if let Some(name) = name.strip_prefix(':') {
+            if value.is_empty() {
+                return Err(Error::invalid_input(format!("`{name}` is empty")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Builds the request, sends it (with retries) and returns the HTTP answer,
 /// whatever its status.
-async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse, Error> {
+async fn send<E: Endpoint>(
+    client: &Client,
+    endpoint: &E,
+) -> Result<(HttpResponse, SentRequest), Error> {
     let route = E::ROUTE;
     let request = build_request(client, endpoint).map_err(|e| e.at(route))?;
+    let sent = SentRequest::new(&request, &client_redactor(client));
     let span =
         tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
     async move {
@@ -92,7 +116,7 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                 // A transport of the user's may not know the limit: check again.
                 Ok(response) if response.body.len() as u64 > limit => {
                     tracing::debug!(bytes = response.body.len(), limit, "answer too large");
-                    return Err(too_large(limit, None).at(route));
+                    return Err(sent.explain(too_large(limit, None).at(route), client));
                 }
                 Ok(response) => {
                     if let Some(wait) = policy.retry_response(&response, attempt, idempotent) {
@@ -105,12 +129,17 @@ async fn send<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpResponse
                         bytes = response.body.len(),
                         "answered"
                     );
-                    return Ok(response);
+                    return Ok((response, sent));
                 }
-                Err(error) => {
-                    let retry = policy.retry_error(&error, attempt, idempotent);
+                Err(cause) => {
+                    let retry = policy.retry_error(&cause, attempt, idempotent);
+                    let explained = sent.explain_transport(&cause, client);
                     // Logged as the error the caller would get: redacted.
-                    let error = transport_error(error, &client_redactor(client));
+                    let mut error = transport_error(cause, &client_redactor(client))
+                        .on_request(sent.line.clone(), None);
+                    if let Some((detail, hint)) = explained {
+                        error = error.with_detail(detail).with_hint(hint);
+                    }
                     if let Some(wait) = retry {
                         tracing::debug!(%error, attempt, ?wait, "retrying");
                         tokio::time::sleep(wait).await;
@@ -132,6 +161,7 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
         Mount::Api => client.server_url().api(),
         Mount::Root => client.server_url().root(),
     };
+    check_parameters(route.template, &endpoint.path())?;
     let mut url = base
         .join(endpoint.path().trim_start_matches('/'))
         .map_err(|e| Error::invalid_input(format!("bad path: {e}")))?;
@@ -189,26 +219,27 @@ fn too_large(limit: u64, announced: Option<u64>) -> Error {
 }
 
 fn transport_error(error: TransportError, redactor: &Redactor) -> Error {
-    let not_sent = match error {
+    let (not_sent, cause) = match error {
         TransportError::Timeout => return Error::new(ErrorKind::Timeout),
         TransportError::TooLarge { limit, announced } => return too_large(limit, announced),
-        TransportError::Connect(_) => true,
-        _ => false,
+        TransportError::Connect(cause) => (true, cause),
+        TransportError::Other(cause) => (false, cause),
     };
     let kind = ErrorKind::Transport { not_sent };
     // The source chain is kept as is (callers may downcast it) unless some
-    // text in it is a secret, e.g. a custom transport quoting a header.
-    let chain = chain_text(&error);
+    // text in it is a secret, e.g. a custom transport quoting a header. The
+    // wrapper is left out: `Display` already says connect or not.
+    let chain = chain_text(&*cause);
     let redacted = redactor.text(&chain);
     if redacted == chain {
-        Error::new(kind).with_source(error)
+        Error::new(kind).with_boxed_source(cause)
     } else {
         Error::new(kind).with_source(RedactedMessage(redacted))
     }
 }
 
 /// The messages of an error and all its sources, joined with `: `.
-fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -263,7 +294,9 @@ fn decode<T: DeserializeOwned>(body: &[u8], redactor: &Redactor) -> Result<T, Er
             path: redactor.text(&path),
             body: redactor.text(&lossy_truncated(body)),
         })
-        .with_source(RedactedMessage(redactor.text(&source.to_string())))
+        // The decoder's words are the cause: shown in `Display`, not kept
+        // as a source too (reporters would print them twice).
+        .with_detail(redactor.text(&source.to_string()))
     };
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(&mut deserializer)

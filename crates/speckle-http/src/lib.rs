@@ -50,6 +50,7 @@ pub mod endpoints;
 mod envelope_ext;
 mod error;
 mod execute;
+mod explain;
 pub mod query;
 mod redact;
 mod retry;

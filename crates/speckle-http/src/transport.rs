@@ -104,13 +104,14 @@ impl HttpResponse {
 #[non_exhaustive]
 pub enum TransportError {
     /// The connection could not be opened: the request was never sent.
-    #[error("could not connect: {0}")]
+    /// (`Display` leaves the cause to `source()`, so it is printed once.)
+    #[error("could not connect")]
     Connect(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// No answer in time.
     #[error("timed out")]
     Timeout,
     /// Any other failure after the request may have been sent.
-    #[error("request failed: {0}")]
+    #[error("request failed")]
     Other(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The answer's body is larger than
     /// [`HttpRequest::max_response_bytes`]; it was not read past the limit.

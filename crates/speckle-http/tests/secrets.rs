@@ -423,3 +423,29 @@ fn a_server_url_with_credentials_is_refused_without_quoting_them() {
         );
     }
 }
+
+/// Errors name the request's real URL: a token pasted where an id belongs
+/// (percent-encoded in the path) must not come back through it.
+#[tokio::test]
+async fn the_request_url_in_an_error_holds_no_token() {
+    let server = mock_server().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(404).set_body_string("<!DOCTYPE html><p>Cannot GET</p>"),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let client = support::client(&server);
+    client.set_token(Some(SESSION));
+
+    let error = execute(&client, &streams::GetStream::new(SESSION))
+        .await
+        .expect_err("an error");
+
+    let request = error.request().expect("the request is named").to_owned();
+    assert!(request.starts_with("GET http://"), "{request}");
+    let mut texts = printed(&error);
+    texts.push(request);
+    assert_clean("request URL", &texts);
+}

@@ -1,4 +1,4 @@
-//! Api clients (`UserAppClient`): one per connected document (fact sheet §7.5).
+//! Api clients (`UserAppClient`): one per connected document.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Comments on streams, objects, projects and other comments (fact sheet §7.6).
+//! Comments on streams, objects, projects and other comments.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

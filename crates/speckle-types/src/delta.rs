@@ -1,4 +1,5 @@
-//! Stream deltas (fact sheet §9.3, §9.4).
+//! Stream deltas: what differs between two streams (`GET /streams/:a/delta/:b`)
+//! and how to apply it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Response envelopes (fact sheet §5).
+//! Response envelopes.
 //!
 //! Most routes answer `{success, message?, resource?|resources?}`; some add
 //! their own keys. Each shape has a struct here; all of them keep unknown keys,

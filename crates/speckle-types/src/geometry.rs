@@ -1,10 +1,10 @@
-//! Typed views of the geometry variants (SpeckleSpecs `schemas/`, fact sheet §7.8).
+//! Typed views of the geometry variants (the SpeckleSpecs `schemas/`).
 //!
 //! A [`SpeckleObject`] keeps its geometry fields as raw JSON so that nothing is
 //! lost; [`SpeckleObject::geometry`] decodes them into one of these structs by
 //! `type`, and `SpeckleObject::from(geometry)` goes the other way. Every
 //! struct keeps unknown keys in `extra` and every field is optional, since
-//! connectors disagree on which fields they write (fact sheet §7.8).
+//! connectors disagree on which fields they write.
 //!
 //! Fields that hold another geometry of a fixed type (a plane's `origin`) use
 //! the typed struct, whose `kind` carries the nested `"type"`; fields that can

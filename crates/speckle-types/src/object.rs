@@ -1,4 +1,5 @@
-//! Speckle objects (fact sheet §7.7, §8).
+//! Speckle objects: the geometry and data that streams hold, stored once
+//! per content hash.
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -110,7 +111,7 @@ pub const NO_PERMISSION_TEXT: &str = "You do not have permissions to view this o
 pub struct SpeckleObject {
     /// The stored object's id. Do not set it on new objects: the server
     /// neither inserts nor validates objects that arrive with an `_id` and an
-    /// unknown hash (fact sheet §8.1).
+    /// unknown hash: it takes them for existing objects.
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
     pub id: Option<ObjectId>,
     /// The object's type.

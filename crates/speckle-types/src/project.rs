@@ -1,4 +1,4 @@
-//! Projects: a set of streams shared with a set of users (fact sheet §7.4, §6.6).
+//! Projects: a set of streams shared with a set of users.
 
 use serde::{Deserialize, Serialize};
 

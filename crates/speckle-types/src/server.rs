@@ -1,4 +1,4 @@
-//! `GET /api`: the server description (fact sheet §6.7).
+//! `GET /api`: the server description (name, version, routes), public.
 
 use std::collections::BTreeMap;
 

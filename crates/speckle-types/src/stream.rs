@@ -1,4 +1,4 @@
-//! Data streams and their layers (fact sheet §7.3).
+//! Data streams and their layers.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
@@ -11,7 +11,7 @@ use crate::{DocumentId, MissingField, SpeckleObject, StreamId};
 /// Read routes return `objects` as placeholders (`{type:"Placeholder",_id}`).
 /// The same struct is the body of create and update: only the fields that are
 /// set are sent, so an update never wipes `objects`, `layers` or `children` by
-/// accident (the Python client's bug, fact sheet §11.1 #4).
+/// accident (the Python client's bug: it sends unset lists as `[]`).
 ///
 /// ```
 /// use speckle_types::Stream;

@@ -1,4 +1,4 @@
-//! User accounts (fact sheet §7.1, §2.3, §6.1).
+//! User accounts.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -7,7 +7,8 @@ use crate::common::{open_enum, Extra, Timestamps};
 use crate::{Token, UserId};
 
 open_enum!(
-    /// A user's role. `admin` grants everything (fact sheet §3).
+    /// A user's role. `admin` grants everything: every
+    /// stream, project and admin route.
     Role {
         /// Server administrator.
         Admin = "admin",

@@ -93,7 +93,8 @@ impl SocketConfig {
     ///
     /// Not the 24 h session `token`: the websocket compares the string with
     /// the stored apitoken, so a session token silently gives an anonymous
-    /// socket that cannot join private streams (fact sheet §2.1, §11.1 item 8).
+    /// socket that cannot join private streams (the Python
+    /// client's sockets are anonymous for that reason).
     /// A bare JWT without the `JWT ` prefix gets the prefix added, for the
     /// same reason. Without a token the socket is anonymous.
     pub fn access_token(mut self, token: impl Into<SecretString>) -> Self {
@@ -156,7 +157,7 @@ impl SocketConfig {
     ///
     /// The server sends no "ready" frame and registers the socket
     /// asynchronously after its token lookup; a `join` or `message` that
-    /// arrives before that is silently ignored (fact sheet §10.2). Queued
+    /// arrives before that is silently ignored. Queued
     /// frames and re-joins therefore wait this long. Default: 200 ms.
     pub fn settle_delay(mut self, delay: Duration) -> Self {
         self.settle_delay = delay;

@@ -36,8 +36,8 @@ type WsSource = SplitStream<Ws>;
 /// How long a requested close waits for the server's close reply.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The exact heartbeat answer the server counts (fact sheet §10.5);
-/// protocol-level pongs do not count.
+/// The exact heartbeat answer the server counts (the server marks a
+/// socket alive only on this text); protocol-level pongs do not count.
 const ALIVE: &str = "alive";
 
 /// Why the task stops without the connection having failed.

@@ -77,7 +77,7 @@ pub enum Event {
     /// [`Event::ClientIdChanged`].
     Frame(Incoming),
     /// The server reassigned this socket's client id because the id was
-    /// already connected elsewhere (fact sheet §10.2). The socket already
+    /// already connected elsewhere (it then warns and assigns a new id). The socket already
     /// uses `current` as `senderId` and for reconnecting.
     ClientIdChanged {
         /// The id used until now.

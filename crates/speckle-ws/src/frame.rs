@@ -1,4 +1,5 @@
-//! Frames the client sends (fact sheet §10.3).
+//! Frames the client sends: `join`, `leave`, `message` and `broadcast`, and
+//! the `alive` heartbeat answer.
 //!
 //! Every JSON frame carries `senderId`. The server neither injects nor checks
 //! sender information and relays the raw text unchanged, so without it a
@@ -14,7 +15,7 @@ use crate::error::{WsError, WsErrorKind};
 
 /// A room on the server.
 ///
-/// Rooms are named `<resourceType>-<resourceId>` (fact sheet §10.3). The two
+/// Rooms are named `<resourceType>-<resourceId>`, e.g. `stream-60uCme_s0`. The two
 /// forms are addressed differently on the wire and answered differently by
 /// the server: joining by stream gets **no** confirmation, joining by
 /// resource gets a `Room joined.` frame. `Room::Stream(s)` and
@@ -79,7 +80,8 @@ pub enum Outgoing {
     Broadcast {
         /// Where to broadcast.
         room: Room,
-        /// Free payload; by convention `{"eventType": …}` (fact sheet §10.6).
+        /// Free payload; by convention `{"eventType": …}` (the server relays it
+        /// unread).
         args: Value,
     },
     /// `message`: relayed to the one socket whose client id is `recipient`.

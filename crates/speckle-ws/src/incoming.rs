@@ -1,4 +1,5 @@
-//! Frames the server sends (fact sheet §10.4), decoded without ever failing.
+//! Frames the server sends (JSON envelopes relayed from other clients, and
+//! plain-text notices), decoded without ever failing.
 //!
 //! The server mixes JSON and plain text, relays whatever other clients wrote
 //! (the server does not validate relayed frames beyond `eventName`), and adds
@@ -134,8 +135,9 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// `args.eventType`, the application-level event name (fact sheet §10.6),
-    /// e.g. `update-global`.
+    /// `args.eventType`, the application-level event name (the
+    /// connectors' convention: the server relays it without reading it), e.g.
+    /// `update-global`.
     pub fn event_type(&self) -> Option<&str> {
         self.args.get("eventType").and_then(Value::as_str)
     }
@@ -187,7 +189,8 @@ pub struct ClientIdReassigned {
     pub extra: Map<String, Value>,
 }
 
-/// A plain-text (non-JSON) notice from the server (fact sheet §10.3–10.5).
+/// A plain-text (non-JSON) notice from the server (its heartbeat `ping`,
+/// and its warnings and errors).
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {

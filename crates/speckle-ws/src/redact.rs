@@ -1,7 +1,7 @@
 //! Keeping the apitoken out of every printed string.
 //!
 //! The Speckle websocket authenticates with `access_token=<apitoken>` in the
-//! query string (fact sheet §10.1), so the connection URL itself is a secret.
+//! query string, so the connection URL itself is a secret.
 //! The crate never formats the real URL: [`crate::url::WsUrl`] carries a
 //! pre-redacted twin for display, and every error text passes through
 //! [`redact_access_token`] before it is stored.

@@ -1,7 +1,7 @@
 //! Deriving the websocket URL from the client's HTTP base URL.
 //!
-//! The server's `ws` instance shares the HTTP server with no path filter
-//! (fact sheet §10.1), so any path works; like PySpeckle we always use `/`,
+//! The server's `ws` instance shares the HTTP server with no path filter,
+//! so any path works; like PySpeckle we always use `/`,
 //! which makes `http://host/api`, `http://host/api/v1` and `http://host` all
 //! map to the same socket URL. SpeckleCore's `BaseUrl.Replace("http","ws")`
 //! would also work but keeps a meaningless path.
@@ -25,7 +25,8 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// The literal prefix the server stores apitokens with (fact sheet §2.1).
+/// The literal prefix the server stores apitokens with: the stored value is
+/// `JWT <token>`.
 const JWT_PREFIX: &str = "JWT ";
 
 /// A websocket URL that carries the access token.
@@ -70,7 +71,7 @@ impl fmt::Debug for WsUrl {
 /// Adds the `JWT ` prefix when the caller passed the bare JWT.
 ///
 /// The websocket matches `access_token` against the stored apitoken by exact
-/// string comparison (fact sheet §2.1); a bare JWT silently yields an
+/// string comparison; a bare JWT silently yields an
 /// anonymous socket (transcript socket D), which is never what the caller
 /// meant.
 pub(crate) fn normalize_token(raw: &str) -> Option<Cow<'_, str>> {

@@ -10,7 +10,16 @@ use serde_json::json;
 use speckle::{ClientRole, Stream};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // `Display` plus the source chain, as a program should print errors
+    // (`Debug` from returning the error out of `main` is for developers).
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => support::report(&*error),
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (url, _server) = support::server().await?;
     let client = support::logged_in(&url, "live").await?;
     let stream = client

@@ -52,7 +52,16 @@ fn model() -> Vec<SpeckleObject> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    // `Display` plus the source chain, as a program should print errors
+    // (`Debug` from returning the error out of `main` is for developers).
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => support::report(&*error),
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut steps = Steps(Vec::new());
     let (url, server) = steps
         .run("start the server", async { support::server().await })

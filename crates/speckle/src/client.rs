@@ -12,7 +12,7 @@ use speckle_http::{execute, Client, RetryPolicy, ServerUrl};
 use speckle_types::{
     ApiClient, ClientId, ClientRole, PluginManifest, ServerInfo, StreamId, User, UserId,
 };
-use speckle_ws::{SocketConfig, SpeckleSocket, WsError};
+use speckle_ws::{SocketConfig, SpeckleSocket};
 
 use crate::resources::{Accounts, ApiClients, Comments, Objects, Projects, Streams};
 use crate::{Error, ErrorKind};
@@ -252,11 +252,13 @@ impl SpeckleClient {
     /// Must be called inside a tokio runtime.
     ///
     /// # Errors
-    /// When the configuration is unusable or no runtime is running.
+    /// When the configuration is unusable or no runtime is running: an
+    /// [`Error`] whose [`websocket`](Error::websocket) is the socket's error,
+    /// so `?` mixes HTTP calls and sockets in one function.
     ///
     /// ```no_run
-    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), Box<dyn std::error::Error>> {
-    /// use futures_util::StreamExt;
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
+    /// use speckle::prelude::*;
     /// let mut socket = client.websockets("60uCme_s0", "my-client-id")?;
     /// socket.handle().broadcast_to_stream("60uCme_s0", serde_json::json!({"eventType": "update-global"}))?;
     /// while let Some(event) = socket.next().await {
@@ -268,8 +270,10 @@ impl SpeckleClient {
         &self,
         stream_id: impl Into<StreamId>,
         client_id: impl Into<ClientId>,
-    ) -> Result<SpeckleSocket, WsError> {
-        SpeckleSocket::connect(self.websocket_config(stream_id, client_id))
+    ) -> Result<SpeckleSocket, Error> {
+        Ok(SpeckleSocket::connect(
+            self.websocket_config(stream_id, client_id),
+        )?)
     }
 
     /// Registers an api client for `stream_id` (`POST /clients`, as the Python
@@ -296,55 +300,24 @@ impl SpeckleClient {
     /// ```
     ///
     /// # Errors
-    /// The `POST /clients` error, or a websocket configuration error.
+    /// The `POST /clients` error, or a websocket configuration error
+    /// ([`Error::is_websocket`]).
     pub async fn websockets_with_new_client(
         &self,
         stream_id: impl Into<StreamId>,
         role: ClientRole,
-    ) -> Result<SpeckleSocket, LiveError> {
+    ) -> Result<SpeckleSocket, Error> {
         let stream_id = stream_id.into();
         let registration = ApiClient {
             stream_id: Some(stream_id.clone()),
             role: Some(role),
             ..ApiClient::default()
         };
-        let client = self
-            .api_clients()
-            .create(registration)
-            .await
-            .map_err(LiveError::Register)?;
+        let client = self.api_clients().create(registration).await?;
         let id = client
             .id
-            .ok_or_else(|| LiveError::Register(speckle_http::missing("resource._id")))?;
-        self.websockets(stream_id, id).map_err(LiveError::Socket)
-    }
-}
-
-/// Why [`SpeckleClient::websockets_with_new_client`] failed.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum LiveError {
-    /// Registering the api client failed.
-    Register(Error),
-    /// The socket could not be configured or started.
-    Socket(WsError),
-}
-
-impl std::fmt::Display for LiveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LiveError::Register(e) => write!(f, "registering the api client: {e}"),
-            LiveError::Socket(e) => write!(f, "opening the socket: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for LiveError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            LiveError::Register(e) => Some(e),
-            LiveError::Socket(e) => Some(e),
-        }
+            .ok_or_else(|| speckle_http::missing("resource._id"))?;
+        self.websockets(stream_id, id)
     }
 }
 

@@ -71,29 +71,80 @@
 )]
 
 mod client;
-pub mod prelude;
 pub mod resources;
 
-pub use client::{LiveError, SpeckleClient, SpeckleClientBuilder};
-pub use speckle_http as http;
-pub use speckle_types as types;
-pub use speckle_ws as ws;
+pub use client::{SpeckleClient, SpeckleClientBuilder};
+
+/// The serde models of the v1 API (the `speckle-types` crate), usable
+/// without HTTP.
+pub mod types {
+    #[doc(inline)]
+    pub use speckle_types::*;
+}
+
+/// One [`Endpoint`](http::Endpoint) type per server route and
+/// [`execute`](http::execute), the function that sends them (the
+/// `speckle-http` crate): `speckle::http::execute(client.http(), &endpoint)`.
+pub mod http {
+    #[doc(inline)]
+    pub use speckle_http::*;
+}
+
+/// Live stream websockets (the `speckle-ws` crate): a
+/// [`SpeckleSocket`] is a `Stream` of [`Event`]s with a cloneable
+/// [`SocketHandle`] to send; it reconnects, re-joins its rooms and answers heartbeats.
+pub mod ws {
+    #[doc(inline)]
+    pub use speckle_ws::*;
+}
+
+/// What a program using the SDK needs in scope: the client, the error, the
+/// common models, `json!` for free-form payloads, and `StreamExt` to consume
+/// [`pull`](resources::Objects::pull) streams and socket events with
+/// `.next().await`; with it, `speckle` and `tokio` are the only dependencies
+/// a program needs.
+///
+/// ```no_run
+/// use speckle::prelude::*;
+///
+/// # async fn demo(client: SpeckleClient) -> Result<(), Error> {
+/// let mut socket = client.websockets("60uCme_s0", "my-client-id")?;
+/// while let Some(event) = socket.next().await {
+///     println!("{event:?}");
+/// }
+/// # Ok(()) }
+/// ```
+pub mod prelude {
+    #[doc(no_inline)]
+    pub use crate::{
+        Error, Event, Incoming, Point, SpeckleClient, SpeckleObject, SpeckleSocket, Stream,
+    };
+    #[doc(no_inline)]
+    pub use futures_util::{Stream as AsyncStream, StreamExt};
+    #[doc(no_inline)]
+    pub use serde_json::{json, Value};
+}
 
 #[doc(inline)]
 pub use speckle_http::bulk::{
-    ObjectCache, Progress, ProgressFn, PullOptions, Pulled, PushOptions, PushOutcome,
+    ObjectCache, Progress, ProgressFn, PullOptions, Pulled, PushFailure, PushOptions, PushOutcome,
+    PushStats,
 };
 #[doc(inline)]
 pub use speckle_http::endpoints::accounts::{AdminUserUpdate, ProfileUpdate, Register};
 #[doc(inline)]
 pub use speckle_http::query::{Filter, Query};
 #[doc(inline)]
-pub use speckle_http::{Error, ErrorKind, RetryPolicy};
+pub use speckle_http::{Error, ErrorKind, RetryPolicy, ServerUrl};
 #[doc(inline)]
 pub use speckle_types::{
     ApiClient, ClientId, ClientRole, Comment, CommentId, Delta, Geometry, Layer, Mesh, ObjectId,
-    ObjectType, Point, Polyline, Project, ProjectId, ResourceType, Role, SpeckleObject, Stream,
-    StreamId, User, UserId, Vector,
+    ObjectType, PluginManifest, Point, Polyline, Project, ProjectId, ResourceType, Role,
+    ServerInfo, SpeckleObject, Stream, StreamId, User, UserId, Vector,
+};
+#[doc(inline)]
+pub use speckle_ws::{
+    Event, Incoming, SocketConfig, SocketHandle, SpeckleSocket, WsError, WsErrorKind,
 };
 
 /// The README's examples, compiled as doc tests so they cannot rot.

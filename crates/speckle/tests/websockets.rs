@@ -1,6 +1,6 @@
 //! `client.websockets()` authenticates with the api token. The Python client
 //! sends the 24-hour session token, which the server never matches, so its
-//! sockets are always anonymous (fact sheet §11.1 #8).
+//! sockets are always anonymous (joins of private streams fail).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -179,7 +179,11 @@ impl Drop for ObjectCache {
 }
 
 fn io_error(e: std::io::Error) -> Error {
-    Error::new(ErrorKind::InvalidInput(format!("object cache: {e}"))).with_source(e)
+    // The I/O error is the source: the text does not repeat it.
+    Error::new(ErrorKind::InvalidInput(
+        "the object cache failed".to_owned(),
+    ))
+    .with_source(e)
 }
 
 #[cfg(test)]

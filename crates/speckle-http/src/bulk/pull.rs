@@ -11,7 +11,7 @@ use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::GetBulkObjects;
 use crate::execute::{client_redactor, decode_response};
 use crate::query::Query;
-use crate::redact::{RedactedMessage, Redactor};
+use crate::redact::Redactor;
 use crate::transport::HttpResponse;
 use crate::{execute_raw, Client, Endpoint, EnvelopeExt, Error, ErrorKind};
 
@@ -244,7 +244,7 @@ pub(crate) fn check_answer(
             path,
             body: String::new(),
         })
-        .with_source(RedactedMessage(redactor.text(&what)))
+        .with_detail(redactor.text(&what))
     };
     if objects.len() != asked.len() {
         return Err(mismatch(

@@ -107,11 +107,11 @@ impl PushOutcome {
     /// not silently miss objects.
     pub fn placeholders(&self) -> Result<Vec<SpeckleObject>, Error> {
         if let Some(failure) = self.failures.first() {
-            return Err(Error::invalid_input(format!(
-                "{} object(s) could not be stored; the first, at index {}: {}",
+            // The first failure's kind is kept (a 413 stays `is_too_large`).
+            return Err(failure.error.restated(format!(
+                "{} object(s) could not be stored; the first is at index {}",
                 self.failures.len(),
-                failure.index,
-                failure.error
+                failure.index
             )));
         }
         self.ids

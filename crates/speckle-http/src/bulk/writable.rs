@@ -51,10 +51,15 @@ pub async fn check_writable(client: &Client, id: &StreamId) -> Result<(), Error>
     if writer || me.role == Some(Role::Admin) {
         return Ok(());
     }
+    // The refusal the server would give the final write, said before any
+    // upload; the detail makes clear the SDK found it, not the server.
     Err(Error::new(ErrorKind::Api {
         status: 401,
         message: Some(Value::String(WRITE_REFUSED.to_owned())),
         body: None,
     })
-    .at(UpdateStream::ROUTE))
+    .at(UpdateStream::ROUTE)
+    .with_detail(format!(
+        "checked before uploading: stream {id} is readable but its owner has not given you write access"
+    )))
 }

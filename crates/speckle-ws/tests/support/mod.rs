@@ -1,5 +1,5 @@
 //! A websocket server that behaves like the Speckle v1 server's `app/ws/`
-//! (fact sheet §10), over real loopback sockets, with millisecond timers.
+//! (the behaviour listed below), over real loopback sockets, with millisecond timers.
 //!
 //! - `client_id` is required (else a text notice and a close); a client id
 //!   that is already connected gets a fresh 24-hex id and the JSON

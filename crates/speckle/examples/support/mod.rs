@@ -86,3 +86,15 @@ pub async fn broadcast_until_heard(
     }
     Err("the receiver heard no broadcast within 10 s".into())
 }
+
+/// Prints `error` and each of its causes once, one a line, and gives the
+/// failure exit code.
+pub fn report(error: &(dyn std::error::Error + 'static)) -> std::process::ExitCode {
+    eprintln!("error: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        eprintln!("  caused by: {cause}");
+        source = cause.source();
+    }
+    std::process::ExitCode::FAILURE
+}
