@@ -1,0 +1,133 @@
+//! Reading objects to push: a JSON array or NDJSON, every object checked
+//! before anything is sent, errors naming the line.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde_json::Value;
+use speckle::SpeckleObject;
+
+use crate::failure::Failure;
+
+/// The objects of `path` (`-` for stdin), in order.
+pub fn read_objects(path: &Path) -> Result<Vec<SpeckleObject>, Failure> {
+    let name = path.display().to_string();
+    let mut text = String::new();
+    if name == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_to_string(&mut text))
+            .map_err(|e| Failure::msg(format!("{name}: {e}")))?;
+    }
+    let shown = if name == "-" { "stdin" } else { name.as_str() };
+    parse_objects(&text).map_err(|e| Failure::msg(format!("{shown}: {e}")))
+}
+
+/// Parses a JSON array of objects (when the text starts with `[`) or one
+/// object per line (NDJSON; blank lines are skipped).
+pub fn parse_objects(text: &str) -> Result<Vec<SpeckleObject>, String> {
+    if text.trim_start().starts_with('[') {
+        parse_array(text)
+    } else {
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(index, line)| {
+                let line_number = index + 1;
+                let value: Value = serde_json::from_str(line)
+                    .map_err(|e| format!("line {line_number}: invalid JSON: {e}"))?;
+                object_of(value).map_err(|e| format!("line {line_number}: {e}"))
+            })
+            .collect()
+    }
+}
+
+fn parse_array(text: &str) -> Result<Vec<SpeckleObject>, String> {
+    let values: Vec<Value> = serde_json::from_str(text)
+        .map_err(|e| format!("line {}: invalid JSON: {e}", e.line()))?;
+    // The array's elements have no line of their own once parsed; find the
+    // line each element starts on by scanning the text's structure.
+    let starts = element_lines(text);
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(index, value)| {
+            object_of(value).map_err(|e| match starts.get(index) {
+                Some(line) => format!("line {line}: object {}: {e}", index + 1),
+                None => format!("object {}: {e}", index + 1),
+            })
+        })
+        .collect()
+}
+
+/// The line on which each top-level element of a JSON array starts.
+fn element_lines(text: &str) -> Vec<usize> {
+    let mut lines = Vec::new();
+    let (mut depth, mut line) = (0usize, 1usize);
+    let (mut in_string, mut escaped, mut expecting) = (false, false, false);
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        if expecting && depth == 1 && !c.is_whitespace() && c != ']' {
+            lines.push(line);
+            expecting = false;
+        }
+        match c {
+            '"' => in_string = true,
+            '[' | '{' => {
+                depth += 1;
+                if depth == 1 {
+                    expecting = true;
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 1 => expecting = true,
+            _ => {}
+        }
+    }
+    lines
+}
+
+fn object_of(value: Value) -> Result<SpeckleObject, String> {
+    match value.get("type") {
+        Some(Value::String(kind)) if !kind.is_empty() => {}
+        Some(_) => return Err("`type` must be a non-empty string".to_owned()),
+        None if value.is_object() => return Err("the object has no `type`".to_owned()),
+        None => return Err("not a JSON object".to_owned()),
+    }
+    serde_json::from_value(value).map_err(|e| format!("not a Speckle object: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndjson_errors_name_the_line() {
+        let text = "{\"type\":\"Point\"}\n\n{\"type\":\n";
+        assert!(parse_objects(text).unwrap_err().starts_with("line 3: invalid JSON"));
+        let text = "{\"type\":\"Point\"}\n{\"name\":\"x\"}\n";
+        assert_eq!(parse_objects(text).unwrap_err(), "line 2: the object has no `type`");
+    }
+
+    #[test]
+    fn array_errors_name_the_line_of_the_element() {
+        let text = "[\n  {\"type\":\"Point\", \"s\":\"a,[{\\\"\"},\n  {\"name\":\"x\"}\n]";
+        assert_eq!(
+            parse_objects(text).unwrap_err(),
+            "line 3: object 2: the object has no `type`"
+        );
+        assert_eq!(parse_objects("[]").unwrap().len(), 0);
+    }
+}
