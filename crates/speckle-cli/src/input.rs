@@ -44,8 +44,8 @@ pub fn parse_objects(text: &str) -> Result<Vec<SpeckleObject>, String> {
 }
 
 fn parse_array(text: &str) -> Result<Vec<SpeckleObject>, String> {
-    let values: Vec<Value> = serde_json::from_str(text)
-        .map_err(|e| format!("line {}: invalid JSON: {e}", e.line()))?;
+    let values: Vec<Value> =
+        serde_json::from_str(text).map_err(|e| format!("line {}: invalid JSON: {e}", e.line()))?;
     // The array's elements have no line of their own once parsed; find the
     // line each element starts on by scanning the text's structure.
     let starts = element_lines(text);
@@ -116,9 +116,14 @@ mod tests {
     #[test]
     fn ndjson_errors_name_the_line() {
         let text = "{\"type\":\"Point\"}\n\n{\"type\":\n";
-        assert!(parse_objects(text).unwrap_err().starts_with("line 3: invalid JSON"));
+        assert!(parse_objects(text)
+            .unwrap_err()
+            .starts_with("line 3: invalid JSON"));
         let text = "{\"type\":\"Point\"}\n{\"name\":\"x\"}\n";
-        assert_eq!(parse_objects(text).unwrap_err(), "line 2: the object has no `type`");
+        assert_eq!(
+            parse_objects(text).unwrap_err(),
+            "line 2: the object has no `type`"
+        );
     }
 
     #[test]

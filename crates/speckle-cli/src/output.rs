@@ -57,7 +57,11 @@ pub fn listing<T: Serialize>(
 }
 
 /// Prints one resource as JSON, or as `field  value` lines.
-pub fn record<T: Serialize>(as_json: bool, item: &T, fields: &[(&str, String)]) -> Result<(), Failure> {
+pub fn record<T: Serialize>(
+    as_json: bool,
+    item: &T,
+    fields: &[(&str, String)],
+) -> Result<(), Failure> {
     if as_json {
         return json(item);
     }

@@ -304,21 +304,22 @@ impl AccountStore {
             .list()?
             .into_iter()
             .find(|a| a.is_on(&rest_api) && a.email.eq_ignore_ascii_case(email));
-        let id = if let Some(existing) = existing {
-            self.db(self.connection.execute(
-                "UPDATE Account SET ServerName = ?1, Token = ?2 WHERE AccountId = ?3",
-                params![account.server_name, token, existing.id],
-            ))?;
-            existing.id
-        } else {
-            let no_default = self.default_account()?.is_none();
-            self.db(self.connection.execute(
+        let id =
+            if let Some(existing) = existing {
+                self.db(self.connection.execute(
+                    "UPDATE Account SET ServerName = ?1, Token = ?2 WHERE AccountId = ?3",
+                    params![account.server_name, token, existing.id],
+                ))?;
+                existing.id
+            } else {
+                let no_default = self.default_account()?.is_none();
+                self.db(self.connection.execute(
                 "INSERT INTO Account (AccountId, ServerName, RestApi, Email, Token, IsDefault) \
                  VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
                 params![account.server_name, rest_api, email, token, i64::from(no_default)],
             ))?;
-            self.connection.last_insert_rowid()
-        };
+                self.connection.last_insert_rowid()
+            };
         self.get(id)?
             .ok_or_else(|| AccountError::NotFound(format!("account {id} vanished while saving")))
     }
@@ -352,10 +353,9 @@ impl AccountStore {
     /// # Errors
     /// When the database cannot be written.
     pub fn remove(&self, id: i64) -> Result<bool, AccountError> {
-        let removed = self.db(
-            self.connection
-                .execute("DELETE FROM Account WHERE AccountId = ?1", params![id]),
-        )?;
+        let removed = self.db(self
+            .connection
+            .execute("DELETE FROM Account WHERE AccountId = ?1", params![id]))?;
         Ok(removed > 0)
     }
 }
@@ -474,7 +474,12 @@ mod tests {
         store.set_default(second.id).unwrap();
         assert_eq!(store.default_account().unwrap().unwrap().id, second.id);
         assert_eq!(
-            store.list().unwrap().iter().filter(|a| a.is_default).count(),
+            store
+                .list()
+                .unwrap()
+                .iter()
+                .filter(|a| a.is_default)
+                .count(),
             1
         );
         // Saving again refreshes instead of adding a row.

@@ -33,7 +33,11 @@ pub fn run(global: &Global, command: AccountsCommand) -> Result<(), Failure> {
                 .map(|a| {
                     vec![
                         a.id.to_string(),
-                        if a.is_default { "*".into() } else { String::new() },
+                        if a.is_default {
+                            "*".into()
+                        } else {
+                            String::new()
+                        },
                         a.email.clone(),
                         a.server_name.clone(),
                         a.rest_api.clone(),
@@ -48,7 +52,10 @@ pub fn run(global: &Global, command: AccountsCommand) -> Result<(), Failure> {
             account.is_default = true;
             output::done(
                 global.json,
-                &format!("{} on {} is the default account", account.email, account.rest_api),
+                &format!(
+                    "{} on {} is the default account",
+                    account.email, account.rest_api
+                ),
                 &shown(&account),
             )
         }

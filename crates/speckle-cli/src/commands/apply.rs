@@ -42,7 +42,10 @@ pub async fn run(global: &Global, args: ApplyArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn apply(client: &SpeckleClient, change: Change) -> Result<(&'static str, &'static str, String), Failure> {
+async fn apply(
+    client: &SpeckleClient,
+    change: Change,
+) -> Result<(&'static str, &'static str, String), Failure> {
     Ok(match change {
         Change::Stream(Some(id), stream) => {
             client.streams().update(id.as_str(), stream).await?;
@@ -119,7 +122,9 @@ fn change_of(document: Value) -> Result<Change, String> {
         "stream" => Ok(Change::Stream(id, typed(spec)?)),
         "project" => Ok(Change::Project(id, typed(spec)?)),
         "client" => Ok(Change::Client(id, typed(spec)?)),
-        other => Err(format!("unknown type `{other}`: use project, stream or client")),
+        other => Err(format!(
+            "unknown type `{other}`: use project, stream or client"
+        )),
     }
 }
 
@@ -138,7 +143,9 @@ mod tests {
         let changes = parse(text).unwrap();
         assert!(matches!(&changes[0], Change::Stream(None, s) if s.name.as_deref() == Some("A")));
         assert!(matches!(&changes[1], Change::Project(Some(id), _) if id == "p1"));
-        let err = parse(r#"{"type":"stream"} {"type":"table"}"#).err().unwrap();
+        let err = parse(r#"{"type":"stream"} {"type":"table"}"#)
+            .err()
+            .unwrap();
         assert!(err.starts_with("document 2: unknown type"), "{err}");
     }
 }

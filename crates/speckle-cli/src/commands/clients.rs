@@ -58,8 +58,10 @@ pub async fn run(global: &Global, command: ClientsCommand) -> Result<(), Failure
             role,
             document_name,
         } => {
-            let role: ClientRole = serde_json::from_value(Value::String(role.clone()))
-                .map_err(|_| Failure::msg(format!("unknown role `{role}`: use Sender or Receiver")))?;
+            let role: ClientRole =
+                serde_json::from_value(Value::String(role.clone())).map_err(|_| {
+                    Failure::msg(format!("unknown role `{role}`: use Sender or Receiver"))
+                })?;
             let created = clients
                 .create(ApiClient {
                     stream_id: Some(stream.as_str().into()),
@@ -76,7 +78,11 @@ pub async fn run(global: &Global, command: ClientsCommand) -> Result<(), Failure
         }
         ClientsCommand::Delete { id } => {
             clients.delete(id.as_str()).await?;
-            output::done(global.json, &format!("deleted {id}"), &json!({"id": id, "deleted": true}))
+            output::done(
+                global.json,
+                &format!("deleted {id}"),
+                &json!({"id": id, "deleted": true}),
+            )
         }
     }
 }

@@ -56,7 +56,11 @@ pub async fn run(global: &Global, command: CommentsCommand) -> Result<(), Failur
         }
         CommentsCommand::Delete { id } => {
             client.comments().delete(id.as_str()).await?;
-            output::done(global.json, &format!("deleted {id}"), &json!({"id": id, "deleted": true}))
+            output::done(
+                global.json,
+                &format!("deleted {id}"),
+                &json!({"id": id, "deleted": true}),
+            )
         }
     }
 }

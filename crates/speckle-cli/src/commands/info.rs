@@ -41,7 +41,10 @@ pub async fn run(global: &Global) -> Result<(), Failure> {
     println!("api      {}", account.rest_api);
     println!("user     {email} ({name})");
     if let Some(role) = me.role {
-        println!("role     {}", serde_json::to_value(role)?.as_str().unwrap_or_default());
+        println!(
+            "role     {}",
+            serde_json::to_value(role)?.as_str().unwrap_or_default()
+        );
     }
     Ok(())
 }

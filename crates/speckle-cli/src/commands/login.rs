@@ -57,7 +57,11 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<(), Failure> {
         global.json,
         &format!(
             "logged in as {email} on {} (account {}{})",
-            if server_name.is_empty() { &account.rest_api } else { &server_name },
+            if server_name.is_empty() {
+                &account.rest_api
+            } else {
+                &server_name
+            },
             account.id,
             if account.is_default { ", default" } else { "" }
         ),

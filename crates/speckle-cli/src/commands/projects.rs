@@ -15,20 +15,27 @@ pub async fn run(global: &Global, command: ProjectsCommand) -> Result<(), Failur
     match command {
         ProjectsCommand::List => {
             let list = projects.list().await?;
-            output::listing(global.json, &list, &["PROJECT ID", "NAME", "STREAMS"], |p| {
-                vec![
-                    cell(p.id.as_ref()),
-                    cell(p.name.as_ref()),
-                    cell(p.streams.as_ref().map(Vec::len)),
-                ]
-            })
+            output::listing(
+                global.json,
+                &list,
+                &["PROJECT ID", "NAME", "STREAMS"],
+                |p| {
+                    vec![
+                        cell(p.id.as_ref()),
+                        cell(p.name.as_ref()),
+                        cell(p.streams.as_ref().map(Vec::len)),
+                    ]
+                },
+            )
         }
         ProjectsCommand::Get { id } => {
             let project = projects.get(id.as_str()).await?;
-            let streams = project
-                .streams
-                .as_ref()
-                .map(|s| s.iter().map(ToString::to_string).collect::<Vec<_>>().join(","));
+            let streams = project.streams.as_ref().map(|s| {
+                s.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            });
             output::record(
                 global.json,
                 &project,
@@ -71,7 +78,11 @@ pub async fn run(global: &Global, command: ProjectsCommand) -> Result<(), Failur
         }
         ProjectsCommand::Delete { id } => {
             projects.delete(id.as_str()).await?;
-            output::done(global.json, &format!("deleted {id}"), &json!({"id": id, "deleted": true}))
+            output::done(
+                global.json,
+                &format!("deleted {id}"),
+                &json!({"id": id, "deleted": true}),
+            )
         }
     }
 }

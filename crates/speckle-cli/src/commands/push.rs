@@ -57,10 +57,8 @@ pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
         total: u64::try_from(total).ok(),
         ..PushOptions::default()
     };
-    let outcome = until_interrupted(async {
-        Ok(client.objects().push_with(objects, &options).await?)
-    })
-    .await;
+    let outcome =
+        until_interrupted(async { Ok(client.objects().push_with(objects, &options).await?) }).await;
     bar.finish();
     if let Some(cache) = &cache {
         // Also after Ctrl-C: what was stored need not be sent again.

@@ -37,7 +37,9 @@ pub async fn run(global: &Global, command: StreamsCommand) -> Result<(), Failure
     let streams = client.streams();
     match command {
         StreamsCommand::List => {
-            let list = streams.list_with(Query::new().omit(["objects", "layers"])).await?;
+            let list = streams
+                .list_with(Query::new().omit(["objects", "layers"]))
+                .await?;
             output::listing(global.json, &list, &["STREAM ID", "NAME", "PRIVATE"], |s| {
                 vec![id_of(s), cell(s.name.as_ref()), cell(s.access.private)]
             })
@@ -74,7 +76,11 @@ pub async fn run(global: &Global, command: StreamsCommand) -> Result<(), Failure
         }
         StreamsCommand::Delete { id } => {
             streams.delete(id.as_str()).await?;
-            output::done(global.json, &format!("deleted {id}"), &json!({"streamId": id, "deleted": true}))
+            output::done(
+                global.json,
+                &format!("deleted {id}"),
+                &json!({"streamId": id, "deleted": true}),
+            )
         }
         StreamsCommand::Clone { id, name } => {
             let (clone, _parent) = streams.clone(id.as_str(), name.as_deref()).await?;
