@@ -80,6 +80,9 @@ pub struct LoginArgs {
     /// Make this the default account
     #[arg(long)]
     pub default: bool,
+    /// Create the user first (servers with open registration, like `speckle serve`)
+    #[arg(long, requires = "email")]
+    pub register: bool,
 }
 
 /// `speckle accounts`.

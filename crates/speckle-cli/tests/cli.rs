@@ -125,14 +125,14 @@ impl Env {
         client
     }
 
-    /// Registers a user and logs the CLI in as them.
+    /// Registers a user through the CLI, which logs in as them.
     async fn logged_in(name: &str) -> Self {
         let env = Self::start(name).await;
-        env.register("ada@example.com").await;
         let out = env
             .run(
                 &[
                     "login",
+                    "--register",
                     "--server",
                     &env.url(),
                     "--email",
@@ -488,7 +488,7 @@ async fn ctrl_c_during_a_push_leaves_nothing_a_re_run_does_not_finish() {
             break;
         }
         assert!(Instant::now() < deadline, "the push never started");
-        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

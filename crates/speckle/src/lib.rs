@@ -60,9 +60,9 @@
 //!
 //! - `rustls` (default): TLS through rustls.
 //! - `native-tls`: TLS through the platform library.
-//! - `accounts`: [`accounts::AccountStore`], the user's accounts in the local
-//!   cache shared with the other Speckle tools, and
-//!   [`SpeckleClient::from_default_account`].
+//! - `accounts`: `speckle::accounts::AccountStore`, the user's accounts in
+//!   the local cache shared with the other Speckle tools, and
+//!   `SpeckleClient::from_default_account()`.
 #![cfg_attr(
     not(test),
     deny(

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::json;
 use speckle::accounts::{AccountStore, NewAccount};
-use speckle::SpeckleClient;
+use speckle::{Register, SpeckleClient};
 
 use crate::cli::{Global, LoginArgs};
 use crate::failure::Failure;
@@ -30,7 +30,14 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<(), Failure> {
                 None => ask_email()?,
             };
             let password = read_password()?;
-            (client.login(&email, &password).await?, Some(email))
+            let user = if args.register {
+                client
+                    .register(Register::new(email.as_str(), password.as_str()))
+                    .await?
+            } else {
+                client.login(&email, &password).await?
+            };
+            (user, Some(email))
         }
     };
     let email = user
