@@ -24,7 +24,13 @@ pub struct Global {
     #[arg(long, global = true, env = "SPECKLE_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// Account to use, by e-mail or account id (default: the default account)
-    #[arg(long, global = true, env = "SPECKLE_ACCOUNT", value_name = "EMAIL|ID")]
+    #[arg(
+        allow_hyphen_values = true,
+        long,
+        global = true,
+        env = "SPECKLE_ACCOUNT",
+        value_name = "EMAIL|ID"
+    )]
     pub account: Option<String>,
     /// Print data as JSON, for scripts
     #[arg(long, global = true)]
@@ -93,11 +99,13 @@ pub enum AccountsCommand {
     /// Make an account the default
     Use {
         /// Account id (see `speckle accounts list`) or e-mail
+        #[arg(allow_hyphen_values = true)]
         account: String,
     },
     /// Forget an account
     Remove {
         /// Account id (see `speckle accounts list`) or e-mail
+        #[arg(allow_hyphen_values = true)]
         account: String,
     },
 }
@@ -110,6 +118,7 @@ pub enum StreamsCommand {
     /// One stream
     Get {
         /// Stream id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Create a stream
@@ -120,6 +129,7 @@ pub enum StreamsCommand {
     /// Rename a stream
     Rename {
         /// Stream id
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// New name
         name: String,
@@ -127,11 +137,13 @@ pub enum StreamsCommand {
     /// Delete a stream
     Delete {
         /// Stream id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Clone a stream (the clone is a child of the original)
     Clone {
         /// Stream id
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// Name of the clone
         #[arg(long)]
@@ -140,8 +152,10 @@ pub enum StreamsCommand {
     /// Compare two streams' objects and layers
     Diff {
         /// Stream id
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// The other stream's id
+        #[arg(allow_hyphen_values = true)]
         other: String,
     },
 }
@@ -154,6 +168,7 @@ pub enum ProjectsCommand {
     /// One project
     Get {
         /// Project id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Create a project
@@ -164,6 +179,7 @@ pub enum ProjectsCommand {
     /// Rename a project
     Rename {
         /// Project id
+        #[arg(allow_hyphen_values = true)]
         id: String,
         /// New name
         name: String,
@@ -171,6 +187,7 @@ pub enum ProjectsCommand {
     /// Delete a project
     Delete {
         /// Project id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -183,12 +200,13 @@ pub enum ClientsCommand {
     /// One api client
     Get {
         /// Client id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Register an api client for a stream
     Create {
         /// Stream id
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         stream: String,
         /// Role (Sender or Receiver)
         #[arg(long, default_value = "Receiver")]
@@ -200,6 +218,7 @@ pub enum ClientsCommand {
     /// Delete an api client
     Delete {
         /// Client id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -210,18 +229,19 @@ pub enum CommentsCommand {
     /// Comments on a stream, or all yours
     List {
         /// Only the comments on this stream
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         stream: Option<String>,
     },
     /// One comment
     Get {
         /// Comment id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Comment on a stream
     Create {
         /// Stream id
-        #[arg(long)]
+        #[arg(allow_hyphen_values = true, long)]
         stream: String,
         /// The text
         text: String,
@@ -229,6 +249,7 @@ pub enum CommentsCommand {
     /// Delete a comment
     Delete {
         /// Comment id
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -239,7 +260,12 @@ pub struct PushArgs {
     /// A JSON array or NDJSON file of objects, or `-` for stdin
     pub file: PathBuf,
     /// The stream whose objects to set
-    #[arg(long, required_unless_present = "new", conflicts_with = "new")]
+    #[arg(
+        allow_hyphen_values = true,
+        long,
+        required_unless_present = "new",
+        conflicts_with = "new"
+    )]
     pub stream: Option<String>,
     /// Create a new stream with this name
     #[arg(long, value_name = "NAME")]
@@ -262,8 +288,9 @@ pub enum PullFormat {
 #[derive(Debug, Args)]
 pub struct PullArgs {
     /// Stream id
+    #[arg(allow_hyphen_values = true)]
     pub stream: String,
-    /// Write to this file instead of stdout
+    /// Write to this file instead of stdout (`-`: stdout)
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Output format
@@ -281,6 +308,7 @@ pub struct PullArgs {
 #[derive(Debug, Args)]
 pub struct WatchArgs {
     /// Stream id
+    #[arg(allow_hyphen_values = true)]
     pub stream: String,
 }
 

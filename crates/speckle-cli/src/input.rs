@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::error::Category;
 use speckle::SpeckleObject;
 
 use crate::failure::Failure;
@@ -34,28 +34,35 @@ pub fn parse_objects(text: &str) -> Result<Vec<SpeckleObject>, String> {
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(index, line)| {
-                let line_number = index + 1;
-                let value: Value = serde_json::from_str(line)
-                    .map_err(|e| format!("line {line_number}: invalid JSON: {e}"))?;
-                object_of(value).map_err(|e| format!("line {line_number}: {e}"))
+                // Straight into the typed object: a detour through `Value`
+                // would cost as much again on large files.
+                let object = serde_json::from_str::<SpeckleObject>(line)
+                    .map_err(|e| json_error(&e, line).1)
+                    .and_then(checked);
+                object.map_err(|e| format!("line {}: {e}", index + 1))
             })
             .collect()
     }
 }
 
 fn parse_array(text: &str) -> Result<Vec<SpeckleObject>, String> {
-    let values: Vec<Value> =
-        serde_json::from_str(text).map_err(|e| format!("line {}: invalid JSON: {e}", e.line()))?;
-    // The array's elements have no line of their own once parsed; find the
-    // line each element starts on by scanning the text's structure.
-    let starts = element_lines(text);
-    values
+    let objects: Vec<SpeckleObject> = serde_json::from_str(text).map_err(|e| {
+        let (line, message) = json_error(&e, text);
+        format!("line {line}: {message}")
+    })?;
+    let mut starts = None;
+    objects
         .into_iter()
         .enumerate()
-        .map(|(index, value)| {
-            object_of(value).map_err(|e| match starts.get(index) {
-                Some(line) => format!("line {line}: object {}: {e}", index + 1),
-                None => format!("object {}: {e}", index + 1),
+        .map(|(index, object)| {
+            checked(object).map_err(|e| {
+                // Elements have no line of their own once parsed: find where
+                // each starts by scanning the text (only when one is bad).
+                let starts = starts.get_or_insert_with(|| element_lines(text));
+                match starts.get(index) {
+                    Some(line) => format!("line {line}: object {}: {e}", index + 1),
+                    None => format!("object {}: {e}", index + 1),
+                }
             })
         })
         .collect()
@@ -99,14 +106,27 @@ fn element_lines(text: &str) -> Vec<usize> {
     lines
 }
 
-fn object_of(value: Value) -> Result<SpeckleObject, String> {
-    match value.get("type") {
-        Some(Value::String(kind)) if !kind.is_empty() => {}
-        Some(_) => return Err("`type` must be a non-empty string".to_owned()),
-        None if value.is_object() => return Err("the object has no `type`".to_owned()),
-        None => return Err("not a JSON object".to_owned()),
+/// Whether `text` was not JSON or JSON of the wrong shape, with the line
+/// of the error. Typed parsing stops at the first wrong shape even where the
+/// text is not JSON further on, so a shape error is checked against plain
+/// JSON parsing, whose error then wins.
+fn json_error(e: &serde_json::Error, text: &str) -> (usize, String) {
+    if e.classify() == Category::Data {
+        if let Err(syntax) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            return (syntax.line(), format!("invalid JSON: {syntax}"));
+        }
+        return (e.line(), format!("not a Speckle object: {e}"));
     }
-    serde_json::from_value(value).map_err(|e| format!("not a Speckle object: {e}"))
+    (e.line(), format!("invalid JSON: {e}"))
+}
+
+/// The server refuses objects without a `type`; say so before sending.
+fn checked(object: SpeckleObject) -> Result<SpeckleObject, String> {
+    match &object.kind {
+        Some(kind) if !kind.as_str().is_empty() => Ok(object),
+        Some(_) => Err("`type` must not be empty".to_owned()),
+        None => Err("the object has no `type`".to_owned()),
+    }
 }
 
 #[cfg(test)]

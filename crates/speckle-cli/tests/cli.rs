@@ -404,6 +404,20 @@ async fn wrong_password_unknown_stream_and_server_down_are_one_line_errors() {
         "sent before the stream was checked"
     );
 
+    // Stream ids may start with `-` (the server's id alphabet has it): such
+    // an id is a value, not an unknown flag.
+    let out = env.run(&["streams", "get", "-NoSuchStream"], "").await;
+    assert_one_line_failure(&out, "404");
+    let target = env.dir.join("never.ndjson");
+    let out = env
+        .run(
+            &["pull", "-NoSuchStream", "-o", target.to_str().unwrap()],
+            "",
+        )
+        .await;
+    assert_one_line_failure(&out, "404");
+    assert!(!target.exists(), "a failed pull left a file behind");
+
     // Usage errors are clap's, with exit code 2.
     let out = env.run(&["push"], "").await;
     assert_eq!(out.status.code(), Some(2));

@@ -27,19 +27,20 @@ pub async fn run(global: &Global, args: PullArgs) -> Result<(), Failure> {
         progress: bar.callback(),
         ..PullOptions::default()
     };
-    let sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            std::fs::File::create(path)
-                .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::new(sink);
     let result = until_interrupted(async {
+        // The stream first: an unknown one must not leave an empty file.
         let mut pulled = client
             .streams()
             .pull_objects(args.stream.as_str(), options)
             .await?;
+        let sink: Box<dyn Write> = match args.output.as_deref() {
+            Some(path) if path.as_os_str() != "-" => Box::new(
+                std::fs::File::create(path)
+                    .map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?,
+            ),
+            _ => Box::new(std::io::stdout().lock()),
+        };
+        let mut out = BufWriter::new(sink);
         let mut unavailable = Vec::new();
         let mut first = true;
         if matches!(args.format, PullFormat::Json) {
@@ -75,6 +76,5 @@ pub async fn run(global: &Global, args: PullArgs) -> Result<(), Failure> {
             unavailable.len()
         )));
     }
-    let _ = global;
     Ok(())
 }
