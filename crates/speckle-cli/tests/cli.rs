@@ -630,3 +630,108 @@ fn completions_are_generated() {
     assert!(out.status.success());
     assert!(text(&out.stdout).contains("speckle"));
 }
+
+/// A child process that a failing test must not leave running.
+struct KillOnDrop(Option<std::process::Child>);
+
+impl KillOnDrop {
+    fn child(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().unwrap()
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_broadcasts_until_ctrl_c() {
+    use std::io::BufRead;
+    let env = Env::logged_in("watch").await;
+    let stream = env.json(&["streams", "create", "Live"]).await;
+    let stream_id = stream["streamId"].as_str().unwrap().to_owned();
+    let mut watcher = KillOnDrop(Some(env.command(&["watch", &stream_id]).spawn().unwrap()));
+    let stdout = watcher.child().stdout.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let next_line = |wait: Duration| {
+        let lines = &lines;
+        tokio::task::block_in_place(|| lines.recv_timeout(wait).ok())
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !next_line(Duration::from_secs(1)).is_some_and(|l| l.starts_with("connected")) {
+        assert!(Instant::now() < deadline, "the watcher never connected");
+    }
+
+    let account = speckle::accounts::AccountStore::open(env.db())
+        .unwrap()
+        .select(None, None)
+        .unwrap();
+    let sender = SpeckleClient::from_account(&account).unwrap();
+    let socket = sender
+        .websockets_with_new_client(stream_id.as_str(), speckle::ClientRole::Sender)
+        .await
+        .unwrap();
+    // The watcher's join is never confirmed by the server: broadcast until
+    // one arrives.
+    loop {
+        socket
+            .handle()
+            .broadcast_to_stream(stream_id.as_str(), json!({"eventType": "update-global"}))
+            .unwrap();
+        if let Some(line) = next_line(Duration::from_millis(200)) {
+            if line.starts_with("broadcast") {
+                assert!(line.contains("update-global"), "{line}");
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no broadcast was printed");
+    }
+    Command::new("kill")
+        .args(["-INT", &watcher.child().id().to_string()])
+        .status()
+        .unwrap();
+    let mut watcher = watcher.0.take().unwrap();
+    let status = tokio::task::spawn_blocking(move || watcher.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_creates_what_has_no_id_and_updates_what_has_one() {
+    let env = Env::logged_in("apply").await;
+    let stream = env.json(&["streams", "create", "Before"]).await;
+    let stream_id = stream["streamId"].as_str().unwrap().to_owned();
+    let documents = format!(
+        "{}\n{}\n",
+        json!({"type": "stream", "metadata": {"id": stream_id, "name": "After"}, "spec": {"description": "applied"}}),
+        json!([{"type": "project", "metadata": {"name": "Site"}}]),
+    );
+    let file = env.write("resources.json", &documents);
+    let done = env.json(&["apply", "-f", file.to_str().unwrap()]).await;
+    assert_eq!(
+        done[0],
+        json!({"type": "stream", "action": "updated", "id": stream_id})
+    );
+    assert_eq!(done[1]["action"], "created");
+    let project_id = done[1]["id"].as_str().unwrap().to_owned();
+    let stream = env.json(&["streams", "get", &stream_id]).await;
+    assert_eq!(stream["name"], "After");
+    assert_eq!(stream["description"], "applied");
+    let project = env.json(&["projects", "get", &project_id]).await;
+    assert_eq!(project["name"], "Site");
+}
