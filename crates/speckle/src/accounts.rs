@@ -86,8 +86,13 @@ impl Account {
     /// Whether this account belongs to the server at `server` (any form
     /// [`ServerUrl::parse`] accepts; `https` when no scheme is given).
     pub fn is_on(&self, server: &str) -> bool {
-        match (rest_api_of(server), rest_api_of(&self.rest_api)) {
-            (Ok(wanted), Ok(mine)) => wanted == mine,
+        // By root: the server answers under both `/api` and `/api/v1`, and
+        // tools store either.
+        match (
+            ServerUrl::parse(server, true),
+            ServerUrl::parse(&self.rest_api, true),
+        ) {
+            (Ok(wanted), Ok(mine)) => wanted.root() == mine.root(),
             _ => false,
         }
     }
@@ -473,6 +478,24 @@ mod tests {
         assert_eq!(first.rest_api, "http://127.0.0.1:3000/api/v1");
         store.set_default(second.id).unwrap();
         assert_eq!(store.default_account().unwrap().unwrap().id, second.id);
+        // Without a name, and among several on one server, the default wins.
+        assert_eq!(store.select(None, None).unwrap().id, second.id);
+        assert_eq!(
+            store
+                .select(Some("127.0.0.1:3000"), None)
+                .map(|a| a.id)
+                .ok(),
+            None,
+            "no scheme means https: another server"
+        );
+        assert_eq!(
+            store
+                .select(Some("http://127.0.0.1:3000/api"), None)
+                .unwrap()
+                .id,
+            second.id
+        );
+        assert_eq!(store.select(None, Some("ONE@x.y")).unwrap().id, first.id);
         assert_eq!(
             store
                 .list()
