@@ -78,9 +78,11 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// E-mail; the password is prompted without echo (or read from stdin)
-    #[arg(long, conflicts_with = "token")]
+    #[arg(long)]
     pub email: Option<String>,
-    /// An api token (`JWT …`) instead of e-mail and password
+    /// An api token (`JWT …`) instead of e-mail and password (--email wins
+    /// when both are given, so a SPECKLE_TOKEN in the environment does not
+    /// get in the way)
     #[arg(long, env = "SPECKLE_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
     /// Make this the default account

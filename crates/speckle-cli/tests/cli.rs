@@ -231,6 +231,39 @@ async fn login_stores_an_account_that_a_second_invocation_uses() {
     let bare = token.trim_start_matches("JWT ");
     assert!(!text(&out.stdout).contains(bare) && !text(&out.stderr).contains(bare));
 
+    // A token login refreshes the same account, and a SPECKLE_TOKEN in the
+    // environment does not stand in the way of an e-mail login.
+    let out = env
+        .run(&["login", "--server", &env.url(), "--token", &token], "")
+        .await;
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut with_env = env.command(&[
+        "login",
+        "--server",
+        &env.url(),
+        "--email",
+        "ada@example.com",
+    ]);
+    with_env.env("SPECKLE_TOKEN", "JWT not-a-token");
+    let mut child = with_env.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        writeln!(stdin, "{PASSWORD}").unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        speckle::accounts::AccountStore::open(env.db())
+            .unwrap()
+            .list()
+            .unwrap()
+            .len(),
+        1
+    );
+
     // No --server, no password: the stored account is used.
     let info = env.json(&["info"]).await;
     assert_eq!(info["user"]["email"], "ada@example.com");

@@ -22,10 +22,10 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<(), Failure> {
             .ok_or_else(|| Failure::msg("which server? pass --server URL"))?,
     };
     let client = SpeckleClient::new(server.as_str())?;
-    let (user, given_email) = match args.token {
-        Some(token) => (client.login_with_token(&token).await?, None),
-        None => {
-            let email = match args.email {
+    let (user, given_email) = match (args.token, args.email) {
+        (Some(token), None) => (client.login_with_token(&token).await?, None),
+        (_, email) => {
+            let email = match email {
                 Some(email) => email,
                 None => ask_email()?,
             };
