@@ -17,7 +17,9 @@ const PASSWORD: &str = "bench-password-1";
 
 /// Builds the `speckle` binary with the profile this benchmark runs in and
 /// returns its path (next to this binary). Called by the parent process, so
-/// no cargo runs while a strategy is measured.
+/// no cargo runs while a strategy is measured. The first run builds the
+/// shared dependencies once more for the CLI's feature set (cargo keeps both
+/// builds side by side, so later runs build nothing).
 pub fn build_binary() -> Result<PathBuf, Box<dyn std::error::Error>> {
     let here = std::env::current_exe()?;
     let dir = here.parent().ok_or("the benchmark binary has no folder")?;

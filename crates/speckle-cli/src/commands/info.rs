@@ -15,6 +15,7 @@ pub async fn run(global: &Global) -> Result<(), Failure> {
     let name = [me.name.as_deref(), me.surname.as_deref()]
         .into_iter()
         .flatten()
+        .filter(|part| !part.trim().is_empty())
         .collect::<Vec<_>>()
         .join(" ");
     let email = me.email.clone().unwrap_or_else(|| account.email.clone());
