@@ -7,6 +7,7 @@
 //! (20000), `--streamed N` (1000000, 0 to skip), `--runs N` (5, CPU runs),
 //! `--cpu-only`.
 
+mod cli;
 mod cpu;
 mod dataset;
 mod e2e;
@@ -92,6 +93,13 @@ async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Er
         return Ok(());
     }
     let model = dataset::model(args.points, args.meshes, args.coordinates);
+    if strategy == "cli" {
+        let binary =
+            std::env::var_os(CLI_BINARY_ENV).ok_or("the parent names the speckle binary")?;
+        let push = cli::push_from_file(std::path::Path::new(&binary), &model).await?;
+        println!("push {}", push.encode());
+        return Ok(());
+    }
     let (server, client) = e2e::fresh_server().await?;
     let (push, pull) = match strategy {
         "sdk" => e2e::sdk(&client, &model).await?,
@@ -105,12 +113,22 @@ async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Er
     Ok(())
 }
 
+/// Where the parent tells the `cli` strategy's process the `speckle` binary is.
+const CLI_BINARY_ENV: &str = "SPECKLE_BENCH_CLI_BINARY";
+
+/// The `speckle` binary, built once by the parent.
+static CLI_BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
 /// Runs one strategy in a child process and reads its measures.
 fn spawn(
     args: &Args,
     strategy: &str,
 ) -> Result<(Option<Measure>, Option<Measure>), Box<dyn std::error::Error>> {
-    let output = std::process::Command::new(std::env::current_exe()?)
+    let mut command = std::process::Command::new(std::env::current_exe()?);
+    if let Some(binary) = CLI_BINARY.get() {
+        command.env(CLI_BINARY_ENV, binary);
+    }
+    let output = command
         .args(["--strategy", strategy])
         .args(["--points", &args.points.to_string()])
         .args(["--meshes", &args.meshes.to_string()])
@@ -172,7 +190,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("connectors", "(b) connectors strategy"),
         ("python", "(c) Python client strategy"),
         ("raw", "(d) raw HTTP, SDK bodies"),
+        ("cli", "(e) `speckle push` from an NDJSON file"),
     ];
+    let _ = CLI_BINARY.set(cli::build_binary()?);
     let mut pushes = Vec::new();
     let mut pulls = Vec::new();
     for (strategy, name) in strategies {
@@ -208,6 +228,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 a / b.max(1e-9),
                 a / c.max(1e-9),
                 a / d.max(1e-9)
+            );
+        }
+        if let (Some(a), Some(e)) = (find("(a)"), find("(e)")) {
+            println!(
+                "CLI push time / SDK push time = {:.2} (goal: at most 1.10)\n",
+                a / e.max(1e-9)
             );
         }
     }

@@ -60,6 +60,9 @@
 //!
 //! - `rustls` (default): TLS through rustls.
 //! - `native-tls`: TLS through the platform library.
+//! - `accounts`: `speckle::accounts::AccountStore`, the user's accounts in
+//!   the local cache shared with the other Speckle tools, and
+//!   `SpeckleClient::from_default_account()`.
 #![cfg_attr(
     not(test),
     deny(
@@ -70,7 +73,11 @@
     )
 )]
 
+#[cfg(feature = "accounts")]
+pub mod accounts;
 mod client;
+#[cfg(feature = "accounts")]
+mod client_accounts;
 pub mod resources;
 
 pub use client::{SpeckleClient, SpeckleClientBuilder};
