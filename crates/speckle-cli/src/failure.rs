@@ -50,7 +50,6 @@ macro_rules! failure_from_display {
 failure_from_display!(
     speckle::Error,
     speckle::accounts::AccountError,
-    speckle::LiveError,
     speckle::ws::WsError,
     std::io::Error,
     serde_json::Error,

@@ -15,10 +15,15 @@ pub async fn run(global: &Global, args: WatchArgs) -> Result<(), Failure> {
     let mut socket = client
         .websockets_with_new_client(args.stream.as_str(), ClientRole::Receiver)
         .await?;
+    // One listener for the whole watch: a Ctrl-C that arrives while an
+    // event is being printed must not be lost (a listener made anew each
+    // turn misses it, and the watch would never end).
+    let interrupted = tokio::signal::ctrl_c();
+    tokio::pin!(interrupted);
     loop {
         let event = tokio::select! {
             event = socket.next() => event,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = &mut interrupted => return Ok(()),
         };
         let Some(event) = event else { return Ok(()) };
         let closed = matches!(event, Event::Closed(_));
