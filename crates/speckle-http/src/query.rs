@@ -23,39 +23,10 @@
 //! );
 //! ```
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-
-/// Characters escaped in query keys and values: everything `qs` would treat
-/// specially, plus the operator characters q2m reads out of keys, so a key or
-/// value can never inject an operator.
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b',')
-    .add(b'/')
-    .add(b':')
-    .add(b';')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
-    .add(b'?')
-    .add(b'!')
-    .add(b'[')
-    .add(b']')
-    .add(b'\'')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'|')
-    .add(b'\\')
-    .add(b'^');
+use speckle_types::percent::{percent_encode, EncodeSet};
 
 fn enc(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    percent_encode(text, EncodeSet::QueryComponent)
 }
 
 /// A filter value, typed the way the server will read it.

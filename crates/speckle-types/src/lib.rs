@@ -30,16 +30,8 @@
 //! let again = serde_json::to_value(Envelope { resource: Some(point), ..envelope }).unwrap();
 //! assert_eq!(again, original);
 //! ```
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
+pub mod backoff;
 mod client;
 mod comment;
 mod common;
@@ -50,8 +42,9 @@ pub mod ids;
 mod missing;
 pub mod nullable;
 mod object;
+pub mod percent;
 mod project;
-mod secret;
+pub mod secret;
 mod server;
 mod stream;
 mod user;

@@ -36,3 +36,28 @@ impl fmt::Debug for Token {
         f.write_str("Token(<redacted>)")
     }
 }
+
+/// The token as the server compares it: `JWT <token>`.
+///
+/// Accepts `JWT xyz` with any case of the scheme (`jwt xyz`), extra spaces,
+/// or a bare `xyz`. The server matches session tokens and apitokens as exact
+/// strings including the upper-case `JWT ` prefix, so a bare or lower-case
+/// token would silently act as anonymous. `None` for an empty token.
+///
+/// ```
+/// use speckle_types::secret::normalize_token;
+/// for input in ["JWT abc", "jwt abc", "abc", "  JWT   abc "] {
+///     assert_eq!(normalize_token(input).as_deref(), Some("JWT abc"));
+/// }
+/// assert_eq!(normalize_token("  "), None);
+/// ```
+pub fn normalize_token(raw: &str) -> Option<String> {
+    let token = raw.trim();
+    let bare = token
+        .get(..4)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("jwt "))
+        .and_then(|_| token.get(4..))
+        .unwrap_or(token)
+        .trim_start();
+    (!bare.is_empty()).then(|| format!("JWT {bare}"))
+}

@@ -1,15 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
-mod backoff;
 mod callbacks;
 mod config;
 mod driver;

@@ -2,7 +2,13 @@
 //! method. A recording transport answers each request with a minimal valid
 //! body and notes the route; the test then compares the routes hit with
 //! `fixtures/routes.tsv`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::{Arc, Mutex};
 
