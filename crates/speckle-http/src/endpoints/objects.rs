@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use speckle_types::{Envelope, ObjectId, SpeckleObject};
 
-use super::streams::check_placeholders;
 use super::{query_setters, MessageResponse};
+use crate::bulk::prepare::upload_kind;
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -82,11 +82,9 @@ impl Endpoint for CreateObjects {
             ObjectsBody::Prepared(json, _) => return Ok(Some(json.to_vec())),
             ObjectsBody::Objects(objects) => objects,
         };
-        check_placeholders(Some(objects))?;
-        if let Some(index) = objects.iter().position(|o| o.kind.is_none()) {
-            return Err(Error::invalid_input(format!(
-                "object {index} has no `type`, which the server requires"
-            )));
+        for (index, object) in objects.iter().enumerate() {
+            upload_kind(object)
+                .map_err(|reason| Error::invalid_input(format!("object {index}: {reason}")))?;
         }
         let body: Vec<Cow<'_, SpeckleObject>> = objects
             .iter()
