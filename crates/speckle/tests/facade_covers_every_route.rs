@@ -313,3 +313,29 @@ async fn stream_update_with_full_objects_uploads_them_and_keeps_the_order() {
         "{stream_objects:?}"
     );
 }
+
+#[tokio::test]
+async fn set_role_of_a_missing_user_is_not_found_and_writes_nothing() {
+    let recorder = Arc::new(Recorder::default());
+    let client = SpeckleClient::builder("http://speckle.test")
+        .transport(recorder.clone())
+        .build()
+        .unwrap();
+    client.login_with_token("JWT t").await.unwrap();
+    let error = client
+        .accounts()
+        .set_role("nobody", Role::Admin)
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+    assert!(!error.is_invalid_input(), "{error}");
+    let writes: Vec<Route> = recorder
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|route| route.method == Method::Put)
+        .copied()
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
