@@ -2,7 +2,15 @@
 
 use std::fmt;
 
-/// A `JWT …` token as the server issues it (session token or apitoken).
+/// A `JWT …` token as the server issues it (session token or apitoken),
+/// inside a model the server sent (a [`User`](crate::User), a login).
+///
+/// Why two secret types: this one is part of the serde models, so it must
+/// serialize back to the plain string and lives in this serde-only crate.
+/// The credentials a client *holds and sends* are
+/// [`secrecy::SecretString`](https://docs.rs/secrecy) in `speckle-http` and
+/// `speckle-ws`: zeroized on drop and never serialized. Both redact
+/// themselves in `Debug`.
 ///
 /// It serializes as the plain string (so a fetched user can be sent back
 /// unchanged) but its `Debug` output is `Token(<redacted>)`, so logging a
