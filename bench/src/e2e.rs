@@ -362,7 +362,12 @@ pub async fn raw(
         let mut ids = Vec::new();
         for answer in answers {
             let value: serde_json::Value = serde_json::from_slice(&answer?)?;
-            for placeholder in value["resources"].as_array().into_iter().flatten() {
+            for placeholder in value
+                .get("resources")
+                .and_then(|r| r.as_array())
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = placeholder["_id"].as_str() {
                     ids.push(id.to_owned());
                 }

@@ -6,6 +6,7 @@
 //!
 //! Runs against an in-process devserver, or `SPECKLE_TEST_SERVER`; deletes
 //! its stream and objects afterwards.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -5,6 +5,7 @@
 //! Runs against an in-process devserver, or `SPECKLE_TEST_SERVER` (the proxy
 //! then stands in front of its host and port; plain `http://` only). Objects
 //! carry the run's nonce and are deleted afterwards.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -79,9 +80,9 @@ async fn push_and_pull_through_ten_percent_faults_lose_nothing() {
             .token(token)
             .retry(
                 RetryPolicy::default()
-                    .max_retries(12)
-                    .base_delay(Duration::from_millis(5))
-                    .max_delay(Duration::from_millis(100)),
+                    .with_max_retries(12)
+                    .with_base_delay(Duration::from_millis(5))
+                    .with_max_delay(Duration::from_millis(100)),
             )
             .build()
             .unwrap();

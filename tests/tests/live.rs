@@ -5,6 +5,7 @@
 //! Runs against an in-process devserver, or `SPECKLE_TEST_SERVER` (the drop
 //! test puts the proxy in front of its host and port: plain `http://` only).
 //! Each test's stream is deleted afterwards.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

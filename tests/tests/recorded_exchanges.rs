@@ -4,6 +4,7 @@
 //! success decodes into that type (every top-level key a typed field, nothing
 //! lost on the way back to JSON), an error gives the recorded status and
 //! message (JSON, text or HTML), and nothing panics.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -17,9 +18,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde_json::Value;
 use speckle_contract_tests::{http_exchanges, Exchange};
-use speckle_http::endpoints::{
-    accounts, clients, comments, objects, projects, route_for, server, streams,
-};
+use speckle_http::endpoints::{route_for, streams};
 use speckle_http::types::*;
 use speckle_http::{execute, AuthMode, Client, Endpoint, Error, Method, Mount, RetryPolicy, Route};
 use wiremock::matchers::any;
@@ -135,67 +134,13 @@ where
 /// Replays `exchange` as the endpoint whose route it targets.
 async fn replay(client: &Client, route: Route, exchange: &Exchange) -> Result<Decoded, Error> {
     macro_rules! as_endpoint_of_route {
-        ($($ty:ty),* $(,)?) => {
+        ($($ty:path),* $(,)?) => {
             $(if route == <$ty as Endpoint>::ROUTE {
                 return replay_as::<$ty>(client, exchange).await;
             })*
         };
     }
-    as_endpoint_of_route!(
-        server::GetServerInfo,
-        server::GetPlugins,
-        accounts::Register,
-        accounts::Login,
-        accounts::GetProfile,
-        accounts::ListAllUsers,
-        accounts::UpdateProfile,
-        accounts::GetUser,
-        accounts::AdminUpdateUser,
-        accounts::SearchUsers,
-        clients::CreateClient,
-        clients::ListClients,
-        clients::GetClient,
-        clients::UpdateClient,
-        clients::DeleteClient,
-        streams::CreateStream,
-        streams::ListStreams,
-        streams::ListAllStreams,
-        streams::GetStream,
-        streams::UpdateStream,
-        streams::DeleteStream,
-        streams::CloneStream,
-        streams::DiffStreams,
-        streams::GetStreamDelta,
-        streams::ApplyStreamDelta,
-        streams::ListStreamObjects,
-        streams::ListStreamClients,
-        objects::CreateObjects,
-        objects::DeriveObjects,
-        objects::GetObject,
-        objects::GetBulkObjects,
-        objects::UpdateObject,
-        objects::UpdateObjectProperties,
-        objects::DeleteObject,
-        comments::ListComments,
-        comments::ListAssignedComments,
-        comments::CreateComment,
-        comments::ListResourceComments,
-        comments::GetComment,
-        comments::UpdateComment,
-        comments::DeleteComment,
-        projects::CreateProject,
-        projects::ListProjects,
-        projects::ListAllProjects,
-        projects::GetProject,
-        projects::UpdateProject,
-        projects::AddProjectStream,
-        projects::RemoveProjectStream,
-        projects::AddProjectUser,
-        projects::RemoveProjectUser,
-        projects::UpgradeProjectUser,
-        projects::DowngradeProjectUser,
-        projects::DeleteProject,
-    );
+    speckle_http::for_each_endpoint!(as_endpoint_of_route);
     panic!("no endpoint type for {route}")
 }
 

@@ -1,4 +1,5 @@
 //! Structural rules of the workspace that no compiler checks.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

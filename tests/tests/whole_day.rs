@@ -12,6 +12,7 @@
 //! whatever the test user's role: an admin must be served, anyone else
 //! refused. The routes it touched are compared with the server's table at
 //! the end: a route the day never used fails the test.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -5,7 +5,8 @@
 //!   contract, doc tests), then each TLS feature set (rustls, native-tls,
 //!   both, none). With `--server` (or `SPECKLE_TEST_SERVER`), the
 //!   contract suite targets that server instead of the embedded one.
-//! - `ci`: what CI checks: formatting, clippy, tests, docs, cargo-deny.
+//! - `ci`: what CI checks, and all that `.ci/run` runs once it has installed
+//!   the tools: formatting, clippy, `test`, docs, cargo-deny.
 //! - `doc`: the API docs with warnings denied, for the workspace and for
 //!   `cargo doc -p speckle --no-deps` (what a user of the facade reads).
 //! - `bench [options]`: the end-to-end and CPU benchmark (release build); the

@@ -1,13 +1,4 @@
 //! `speckle`: the Speckle v1 command-line tool (see `speckle --help`).
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 mod cli;
 mod commands;

@@ -1,5 +1,12 @@
 //! End to end: the real `speckle` binary against an in-process devserver,
 //! each test with its own account cache and object cache in a temp folder.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::io::Write;
 use std::path::PathBuf;

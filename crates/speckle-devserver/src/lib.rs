@@ -16,15 +16,6 @@
 //! # Ok(())
 //! # }
 //! ```
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 mod app;
 mod auth;

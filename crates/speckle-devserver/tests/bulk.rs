@@ -2,6 +2,13 @@
 //! once and deduplicated when re-sent, then one getbulk with every id,
 //! answered in request order. How long they take is the bench's business
 //! (`bench/`), not a test's.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

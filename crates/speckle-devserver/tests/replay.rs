@@ -8,6 +8,13 @@
 //! dates. Express error pages are compared on their first line (the rest is
 //! the real server's stack trace). The exceptions are listed in
 //! `EXCEPTIONS` and in the crate README.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -20,6 +20,13 @@
 //! reply. So "nothing else arrived" is proven by the marker, not by waiting
 //! for silence. The records the devserver deliberately does not reproduce
 //! are listed in `EXCEPTIONS` with the reason and what is checked instead.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

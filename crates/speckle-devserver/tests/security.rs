@@ -2,6 +2,13 @@
 //! server closes: each request here is one a hostile second user (or an
 //! anonymous peer) can make, and each test checks that it no longer reaches
 //! another user's data, permissions, identity or the server's memory.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -2,6 +2,13 @@
 //! skips the sender, direct messages, joins and their exact replies, the
 //! heartbeat and its kick, client-id reassignment, and the missing
 //! client_id notice (which must not take the server down).
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
+use speckle_types::secret::normalize_token;
 use speckle_types::{Token, UserId};
 
 use crate::base_url::ServerUrl;
@@ -182,16 +183,11 @@ impl Client {
     }
 }
 
-/// Accepts `JWT xyz` (any case of the scheme) or a bare `xyz`, giving `JWT xyz`.
+/// The token as the server compares it (`JWT xyz`, whatever the caller
+/// wrote). An empty token stays an empty scheme, which the server refuses
+/// with a 401 rather than treating the call as anonymous.
 fn normalise_token(token: &str) -> SecretString {
-    let token = token.trim();
-    let bare = token
-        .get(..4)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("jwt "))
-        .and_then(|_| token.get(4..))
-        .unwrap_or(token)
-        .trim_start();
-    SecretString::from(format!("JWT {bare}"))
+    SecretString::from(normalize_token(token).unwrap_or_else(|| "JWT ".to_owned()))
 }
 
 impl fmt::Debug for Client {

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::DeserializeOwned;
+use speckle_types::percent::{percent_encode, EncodeSet};
 
 use crate::query::Query;
 use crate::Error;
@@ -95,6 +96,40 @@ impl Route {
         }
     }
 
+    /// The concrete path of this route relative to its mount, without the
+    /// leading slash: each `:param` of the template replaced, in order, by
+    /// the next of `params`, percent-encoded as one path segment (so an id
+    /// can never leave its segment or climb out of the route).
+    ///
+    /// This is the only place a path is built from a template: an
+    /// endpoint's path cannot disagree with its [`Endpoint::ROUTE`].
+    ///
+    /// ```
+    /// use speckle_http::{AuthMode, Method, Route};
+    /// let route = Route::api(Method::Get, "/streams/:streamId/diff/:otherId", AuthMode::Optional);
+    /// assert_eq!(route.path_with(&["a/b", "c"]), "streams/a%2Fb/diff/c");
+    /// ```
+    pub fn path_with(&self, params: &[&str]) -> Cow<'static, str> {
+        let template = self.template.trim_matches('/');
+        if !template.contains(':') {
+            return Cow::Borrowed(template);
+        }
+        let mut params = params.iter();
+        let segments: Vec<String> = template
+            .split('/')
+            .map(|part| match part.strip_prefix(':') {
+                // A missing value leaves an empty segment, which no route
+                // matches: the per-route tests pin every path exactly.
+                Some(_) => percent_encode(
+                    params.next().copied().unwrap_or_default(),
+                    EncodeSet::PathSegment,
+                ),
+                None => part.to_owned(),
+            })
+            .collect();
+        Cow::Owned(segments.join("/"))
+    }
+
     /// The template as the server's route table writes it, with the `/api`
     /// prefix (`/api/streams/:streamId`).
     pub fn full_template(&self) -> String {
@@ -132,9 +167,19 @@ pub trait Endpoint: Send + Sync {
     /// The route this endpoint targets.
     const ROUTE: Route;
 
+    /// The values of the route template's `:params`, in template order
+    /// (`["60uCme_s0"]` for `/streams/:streamId`). None by default.
+    fn path_params(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
     /// The concrete path relative to the mount, segments percent-encoded,
-    /// without a leading slash (`streams/60uCme_s0`).
-    fn path(&self) -> Cow<'_, str>;
+    /// without a leading slash (`streams/60uCme_s0`): always
+    /// [`ROUTE`](Self::ROUTE)'s template filled with
+    /// [`path_params`](Self::path_params).
+    fn path(&self) -> Cow<'_, str> {
+        Self::ROUTE.path_with(&self.path_params())
+    }
 
     /// The query string parameters.
     fn query(&self) -> Query {

@@ -81,6 +81,10 @@ pub enum ErrorKind {
     InvalidInput(String),
     /// The route needs a token and the client has none: log in first.
     NotAuthenticated,
+    /// What was asked for does not exist, known from an answer of the
+    /// server without a route of its own saying so (a user missing from the
+    /// admin listing that `set_role` reads).
+    NotFound(String),
     /// A live connection (websocket) failed; [`Error::websocket`] gives the
     /// websocket error to branch on its kind.
     WebSocket(speckle_ws::WsError),
@@ -343,7 +347,9 @@ impl Error {
         if self.is_forbidden() {
             return false;
         }
-        self.status() == Some(404) || self.message_contains("not found")
+        matches!(self.kind, ErrorKind::NotFound(_))
+            || self.status() == Some(404)
+            || self.message_contains("not found")
     }
 
     /// The body was over the server's size limit (413), also when reported
@@ -434,6 +440,7 @@ impl fmt::Display for Error {
             }
             ErrorKind::Encode => f.write_str("the request body could not be serialized"),
             ErrorKind::InvalidInput(reason) => write!(f, "invalid input: {reason}"),
+            ErrorKind::NotFound(what) => write!(f, "not found: {what}"),
             ErrorKind::NotAuthenticated => {
                 f.write_str("this route needs a token: log in or set a token first")
             }

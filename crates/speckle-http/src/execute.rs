@@ -165,7 +165,11 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
     let mut url = base
         .join(endpoint.path().trim_start_matches('/'))
         .map_err(|e| Error::invalid_input(format!("bad path: {e}")))?;
-    let query = endpoint.query().to_query_string();
+    let query = endpoint.query();
+    if let Some(reason) = query.refusal() {
+        return Err(Error::invalid_input(reason));
+    }
+    let query = query.to_query_string();
     if !query.is_empty() {
         url.set_query(Some(&query));
     }

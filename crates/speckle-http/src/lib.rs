@@ -31,15 +31,6 @@
 //! # TLS
 //! `rustls` (default) or `native-tls`; with both on, rustls is used. Without
 //! either, only `http://` servers can be reached.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 mod auth;
 mod base_url;

@@ -9,59 +9,34 @@
 //!   comma-joined, however many times they are set.
 //!
 //! ```
-//! use speckle_http::query::{Query, Filter, Value};
+//! use speckle_http::query::{Query, Filter, FilterValue};
 //!
 //! let query = Query::new()
 //!     .fields(["name", "streamId"])
 //!     .sort_desc("updatedAt")
 //!     .limit(10)
 //!     .filter(Filter::eq("hash", "12345"))
-//!     .filter(Filter::gt("updatedAt", Value::raw("2019-01-01")));
+//!     .filter(Filter::gt("updatedAt", FilterValue::raw("2019-01-01")));
 //! assert_eq!(
 //!     query.to_query_string(),
 //!     "fields=name,streamId&sort=-updatedAt&limit=10&hash=%2212345%22&updatedAt>2019-01-01"
 //! );
 //! ```
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-
-/// Characters escaped in query keys and values: everything `qs` would treat
-/// specially, plus the operator characters q2m reads out of keys, so a key or
-/// value can never inject an operator.
-const COMPONENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b',')
-    .add(b'/')
-    .add(b':')
-    .add(b';')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
-    .add(b'?')
-    .add(b'!')
-    .add(b'[')
-    .add(b']')
-    .add(b'\'')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'|')
-    .add(b'\\')
-    .add(b'^');
+use speckle_types::percent::{percent_encode, EncodeSet};
 
 fn enc(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    percent_encode(text, EncodeSet::QueryComponent)
 }
+
+/// The old name of [`FilterValue`]; it read like `serde_json::Value`.
+#[deprecated(since = "0.1.0", note = "renamed to `FilterValue`")]
+pub type Value = FilterValue;
 
 /// A filter value, typed the way the server will read it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum Value {
+pub enum FilterValue {
     /// A string, sent quoted so the server never turns it into a number,
     /// boolean or date.
     Str(String),
@@ -74,48 +49,55 @@ pub enum Value {
     Raw(String),
 }
 
-impl Value {
+impl FilterValue {
     /// A value the server types itself (dates, numbers written as text).
     pub fn raw(text: impl Into<String>) -> Self {
-        Value::Raw(text.into())
+        FilterValue::Raw(text.into())
     }
 
     fn encode(&self) -> String {
         match self {
             // JSON-style quoting; the server strips the quotes and keeps the
             // rest verbatim.
-            Value::Str(s) => enc(&format!("\"{s}\"")),
-            Value::Number(n) => enc(&n.to_string()),
-            Value::Bool(b) => b.to_string(),
-            Value::Raw(s) => enc(s),
+            FilterValue::Str(s) => enc(&format!("\"{s}\"")),
+            FilterValue::Number(n) => enc(&n.to_string()),
+            FilterValue::Bool(b) => b.to_string(),
+            FilterValue::Raw(s) => enc(s),
         }
     }
 }
 
-impl From<&str> for Value {
+impl From<&str> for FilterValue {
     fn from(s: &str) -> Self {
-        Value::Str(s.to_owned())
+        FilterValue::Str(s.to_owned())
     }
 }
-impl From<String> for Value {
+impl From<String> for FilterValue {
     fn from(s: String) -> Self {
-        Value::Str(s)
+        FilterValue::Str(s)
     }
 }
-impl From<f64> for Value {
+impl From<f64> for FilterValue {
     fn from(n: f64) -> Self {
-        Value::Number(n)
+        FilterValue::Number(n)
     }
 }
-impl From<i64> for Value {
-    fn from(n: i64) -> Self {
-        // Exact for every id-sized integer the API uses.
-        Value::Raw(n.to_string())
-    }
+/// Integers are sent as written: exact for every id-sized integer the API
+/// uses (an `f64` would round past 2^53).
+macro_rules! integer_values {
+    ($($int:ty),*) => {$(
+        impl From<$int> for FilterValue {
+            fn from(n: $int) -> Self {
+                FilterValue::Raw(n.to_string())
+            }
+        }
+    )*};
 }
-impl From<bool> for Value {
+integer_values!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+impl From<bool> for FilterValue {
     fn from(b: bool) -> Self {
-        Value::Bool(b)
+        FilterValue::Bool(b)
     }
 }
 
@@ -124,19 +106,19 @@ impl From<bool> for Value {
 #[non_exhaustive]
 pub enum Filter {
     /// `key=value`
-    Eq(String, Value),
+    Eq(String, FilterValue),
     /// `key=a&key=b` (`$in`; repeated keys so values may contain commas)
-    In(String, Vec<Value>),
+    In(String, Vec<FilterValue>),
     /// `key!=value` (several values give `$nin`)
-    Ne(String, Vec<Value>),
+    Ne(String, Vec<FilterValue>),
     /// `key>value`
-    Gt(String, Value),
+    Gt(String, FilterValue),
     /// `key>=value`
-    Gte(String, Value),
+    Gte(String, FilterValue),
     /// `key<value`
-    Lt(String, Value),
+    Lt(String, FilterValue),
     /// `key<=value`
-    Lte(String, Value),
+    Lte(String, FilterValue),
     /// `key` (the key exists)
     Exists(String),
     /// `!key` (the key does not exist)
@@ -146,7 +128,7 @@ pub enum Filter {
     /// `key:type=t` (BSON type)
     Type(String, String),
     /// `key:all=a,b` (array contains all)
-    All(String, Vec<Value>),
+    All(String, Vec<FilterValue>),
     /// `key=/pattern/` or `key=/pattern/i`
     Regex {
         /// The key.
@@ -160,41 +142,43 @@ pub enum Filter {
 
 impl Filter {
     /// `key = value`
-    pub fn eq(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn eq(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Eq(key.into(), value.into())
     }
-    /// `key ∈ values`
-    pub fn is_in<V: Into<Value>>(
+    /// `key ∈ values`. An empty set matches nothing, which the server's
+    /// query language cannot say (`key=` means "has the key"): a query with
+    /// an empty `is_in` is refused before anything is sent.
+    pub fn is_in<V: Into<FilterValue>>(
         key: impl Into<String>,
         values: impl IntoIterator<Item = V>,
     ) -> Self {
         Filter::In(key.into(), values.into_iter().map(Into::into).collect())
     }
     /// `key ≠ value`
-    pub fn ne(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn ne(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Ne(key.into(), vec![value.into()])
     }
     /// `key ∉ values`
-    pub fn not_in<V: Into<Value>>(
+    pub fn not_in<V: Into<FilterValue>>(
         key: impl Into<String>,
         values: impl IntoIterator<Item = V>,
     ) -> Self {
         Filter::Ne(key.into(), values.into_iter().map(Into::into).collect())
     }
     /// `key > value`
-    pub fn gt(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn gt(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Gt(key.into(), value.into())
     }
     /// `key ≥ value`
-    pub fn gte(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn gte(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Gte(key.into(), value.into())
     }
     /// `key < value`
-    pub fn lt(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn lt(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Lt(key.into(), value.into())
     }
     /// `key ≤ value`
-    pub fn lte(key: impl Into<String>, value: impl Into<Value>) -> Self {
+    pub fn lte(key: impl Into<String>, value: impl Into<FilterValue>) -> Self {
         Filter::Lte(key.into(), value.into())
     }
     /// The key exists.
@@ -214,7 +198,7 @@ impl Filter {
         Filter::Type(key.into(), t.into())
     }
     /// The array at `key` contains all `values`.
-    pub fn all<V: Into<Value>>(
+    pub fn all<V: Into<FilterValue>>(
         key: impl Into<String>,
         values: impl IntoIterator<Item = V>,
     ) -> Self {
@@ -234,10 +218,10 @@ impl Filter {
     }
 
     fn write(&self, out: &mut Vec<String>) {
-        let list = |values: &[Value]| {
+        let list = |values: &[FilterValue]| {
             values
                 .iter()
-                .map(Value::encode)
+                .map(FilterValue::encode)
                 .collect::<Vec<_>>()
                 .join(",")
         };
@@ -385,8 +369,8 @@ impl Query {
         self
     }
 
-    /// Only the projection part (`fields`, `omit`) and `sort`: what routes
-    /// that ignore filters and paging honour.
+    /// Only the projection part (`fields`, `omit`): what routes that return
+    /// one document honour (sort, filters and paging mean nothing there).
     pub(crate) fn projection_only(&self) -> Query {
         Query {
             fields: self.fields.clone(),
@@ -398,6 +382,18 @@ impl Query {
     /// Whether nothing is set.
     pub fn is_empty(&self) -> bool {
         self == &Query::default()
+    }
+
+    /// Why this query cannot be sent, if it cannot: an `is_in` with an
+    /// empty set would be written as nothing and so match everything.
+    pub(crate) fn refusal(&self) -> Option<String> {
+        self.filters.iter().find_map(|filter| match filter {
+            Filter::In(key, values) if values.is_empty() => Some(format!(
+                "Filter::is_in(\"{key}\", []) matches nothing, and the server's query \
+                 language cannot say so (it would match everything): skip the request"
+            )),
+            _ => None,
+        })
     }
 
     /// The encoded query string, without the leading `?`.
@@ -466,7 +462,7 @@ mod tests {
             .filter(Filter::not_in("name", ["a", "b"]))
             .filter(Filter::gte("n", 2.5))
             .filter(Filter::lt("n", 10i64))
-            .filter(Filter::lte("createdAt", Value::raw("2020-01-01")))
+            .filter(Filter::lte("createdAt", FilterValue::raw("2020-01-01")))
             .filter(Filter::exists("parent"))
             .filter(Filter::not_exists("deleted"))
             .filter(Filter::size("children", 2))

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use speckle_types::backoff::backoff_delay;
+
 use crate::transport::{HttpResponse, TransportError};
 
 /// The retry policy of a [`Client`](crate::Client).
@@ -14,17 +16,17 @@ use crate::transport::{HttpResponse, TransportError};
 ///   timeout, a connection lost mid-request, or a 502/503/504/429 answer.
 ///
 /// A 429 or 503 with `Retry-After` waits as long as the server asks (capped
-/// by [`max_delay`](Self::max_delay)).
+/// by [`with_max_delay`](Self::with_max_delay)).
 ///
 /// [`Endpoint::idempotent`]: crate::Endpoint::idempotent
 ///
 /// ```
 /// use std::time::Duration;
 /// use speckle_http::RetryPolicy;
-/// let policy = RetryPolicy::default().max_retries(5).base_delay(Duration::from_millis(50));
-/// assert_eq!(policy.get_max_retries(), 5);
+/// let policy = RetryPolicy::default().with_max_retries(5).with_base_delay(Duration::from_millis(50));
+/// assert_eq!(policy.max_retries(), 5);
 /// let none = RetryPolicy::never();
-/// assert_eq!(none.get_max_retries(), 0);
+/// assert_eq!(none.max_retries(), 0);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
@@ -47,49 +49,52 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn never() -> Self {
-        Self::default().max_retries(0)
+        Self::default().with_max_retries(0)
     }
 
     /// How many times a request may be retried (default 3).
-    pub fn max_retries(mut self, n: u32) -> Self {
+    pub fn with_max_retries(mut self, n: u32) -> Self {
         self.max_retries = n;
         self
     }
 
     /// The first backoff delay, doubled on each retry (default 200 ms).
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The longest wait between tries, `Retry-After` included (default 10 s).
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
 
-    /// The configured number of retries.
-    pub fn get_max_retries(&self) -> u32 {
+    /// How many times a request may be retried.
+    pub fn max_retries(&self) -> u32 {
         self.max_retries
     }
 
-    /// The wait before retry number `attempt` (1-based): `base · 2^(attempt-1)`
-    /// with ±50 % jitter, capped. Saturates instead of overflowing, whatever
-    /// the configured durations (`Duration::MAX` included).
-    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        self.backoff_with_jitter(attempt, 0.5 + fastrand::f64())
+    /// The first backoff delay.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
     }
 
-    fn backoff_with_jitter(&self, attempt: u32, jitter: f64) -> Duration {
-        let exp = self.base_delay.saturating_mul(
-            1u32.checked_shl(attempt.saturating_sub(1))
-                .unwrap_or(u32::MAX),
-        );
-        let capped = exp.min(self.max_delay);
-        // `mul_f64` panics past `Duration::MAX`; the checked form saturates.
-        Duration::try_from_secs_f64(capped.as_secs_f64() * jitter)
-            .unwrap_or(Duration::MAX)
-            .min(self.max_delay)
+    /// The longest wait between tries.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The wait before retry number `attempt` (1-based): the SDK's one
+    /// backoff schedule ([`backoff_delay`]), the same as websocket
+    /// reconnects: `base · 2^(attempt-1)` capped at `max_delay`, of which
+    /// the upper half is jittered.
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
+        self.backoff_with_jitter(attempt, fastrand::f64())
+    }
+
+    fn backoff_with_jitter(&self, attempt: u32, unit: f64) -> Duration {
+        backoff_delay(attempt, self.base_delay, self.max_delay, unit).min(self.max_delay)
     }
 
     /// Whether a response status should be retried, and how long to wait.
@@ -146,11 +151,11 @@ mod tests {
             (Duration::MAX, Duration::ZERO),
         ] {
             let policy = RetryPolicy::default()
-                .base_delay(base)
-                .max_delay(max)
-                .max_retries(u32::MAX);
+                .with_base_delay(base)
+                .with_max_delay(max)
+                .with_max_retries(u32::MAX);
             for attempt in [0, 1, 2, 31, 32, 33, u32::MAX] {
-                for jitter in [0.5, 1.0, 1.5] {
+                for jitter in [0.0, 0.5, 1.0] {
                     let wait = policy.backoff_with_jitter(attempt, jitter);
                     assert!(wait <= max, "{base:?} {max:?} {attempt} {jitter}");
                 }
@@ -161,8 +166,8 @@ mod tests {
     #[test]
     fn backoff_doubles_and_caps() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_millis(100))
-            .max_delay(Duration::from_millis(350));
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(350));
         let waits: Vec<_> = (1..=4)
             .map(|a| policy.backoff_with_jitter(a, 1.0))
             .collect();
@@ -171,7 +176,7 @@ mod tests {
             [100, 200, 350, 350].map(Duration::from_millis).to_vec()
         );
         assert_eq!(
-            policy.backoff_with_jitter(1, 0.5),
+            policy.backoff_with_jitter(1, 0.0),
             Duration::from_millis(50)
         );
     }

@@ -1,6 +1,7 @@
 //! Push and pull against a mock server that behaves like the real one where
 //! it matters: placeholders in input order, 413 over a size limit, getbulk in
 //! request order with stubs.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,7 @@
 //! Push and pull hold the requests in flight, not the model: a counting
 //! allocator measures the peak of live heap bytes while ~115 MB of objects
 //! stream through a transport that answers like the server.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

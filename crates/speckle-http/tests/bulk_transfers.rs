@@ -3,6 +3,7 @@
 //! splits only requests the server refused for their size or whose
 //! connection broke; pull progress counts the answer bytes, and a pull
 //! stream can move into a spawned task.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,9 +34,9 @@ fn points(n: usize) -> Vec<SpeckleObject> {
 /// Retries without waiting long: the tests count attempts, not time.
 fn quick_retries(max_retries: u32) -> RetryPolicy {
     RetryPolicy::default()
-        .max_retries(max_retries)
-        .base_delay(Duration::from_millis(1))
-        .max_delay(Duration::from_millis(2))
+        .with_max_retries(max_retries)
+        .with_base_delay(Duration::from_millis(1))
+        .with_max_delay(Duration::from_millis(2))
 }
 
 /// Passes requests to the real HTTP transport and records the body size of

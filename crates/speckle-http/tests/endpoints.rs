@@ -4,7 +4,13 @@
 //!
 //! `every_route_has_a_wiremock_test` runs all cases and fails when a route of
 //! the server's table (`fixtures/routes.tsv`) has no case.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

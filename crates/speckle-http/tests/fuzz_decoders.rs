@@ -7,6 +7,7 @@
 //! `SPECKLE_FUZZ_SEED=<n>` replays another seed; `SPECKLE_FUZZ_CASES=<n>`
 //! runs more cases per answer. A failure prints the seed, the case and the
 //! body, so it can be replayed.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,6 +1,12 @@
 //! Answers larger than the client accepts are refused without being read
 //! whole: at once when `Content-Length` says so, chunk by chunk otherwise.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

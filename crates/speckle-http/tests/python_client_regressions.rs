@@ -1,6 +1,12 @@
 //! One test per bug of the Python client that applies to
 //! the HTTP layer: the SDK must not repeat any of them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

@@ -1,5 +1,11 @@
 //! What is retried, and what is not.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 
@@ -20,8 +26,8 @@ fn retrying_client(server: &MockServer) -> Client {
         .token(TOKEN)
         .retry(
             RetryPolicy::default()
-                .max_retries(3)
-                .base_delay(Duration::from_millis(5)),
+                .with_max_retries(3)
+                .with_base_delay(Duration::from_millis(5)),
         )
         .build()
         .unwrap()
@@ -103,7 +109,7 @@ async fn time_with_retry_after(status: u16, wait: Duration, policy: RetryPolicy)
 #[tokio::test(start_paused = true)]
 async fn too_many_requests_waits_as_long_as_retry_after_says() {
     // The backoff would be 5 ms: the wait taken is the server's.
-    let policy = RetryPolicy::default().base_delay(Duration::from_millis(5));
+    let policy = RetryPolicy::default().with_base_delay(Duration::from_millis(5));
     let taken = time_with_retry_after(429, Duration::from_secs(7), policy.clone()).await;
     assert_eq!(taken, Duration::from_secs(7));
     let taken = time_with_retry_after(503, Duration::from_secs(2), policy).await;
@@ -112,7 +118,7 @@ async fn too_many_requests_waits_as_long_as_retry_after_says() {
 
 #[tokio::test(start_paused = true)]
 async fn retry_after_is_capped_by_max_delay() {
-    let policy = RetryPolicy::default().max_delay(Duration::from_secs(10));
+    let policy = RetryPolicy::default().with_max_delay(Duration::from_secs(10));
     let taken = time_with_retry_after(429, Duration::from_secs(3600), policy).await;
     assert_eq!(taken, Duration::from_secs(10));
 }
@@ -176,9 +182,9 @@ async fn extreme_delays_saturate_instead_of_panicking() {
         )));
         let transport = FakeTransport::new(script);
         let policy = RetryPolicy::default()
-            .max_retries(u32::MAX)
-            .base_delay(base)
-            .max_delay(Duration::MAX);
+            .with_max_retries(u32::MAX)
+            .with_base_delay(base)
+            .with_max_delay(Duration::MAX);
         let client = transport.client(policy);
         execute(&client, &streams::ListStreams::new())
             .await
@@ -198,7 +204,7 @@ async fn answers_over_the_size_limit_are_not_retried() {
     let client = Client::builder(server.uri())
         .token(TOKEN)
         .max_response_bytes(1024)
-        .retry(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .retry(RetryPolicy::default().with_base_delay(Duration::from_millis(1)))
         .build()
         .unwrap();
     let error = execute(&client, &streams::ListStreams::new())

@@ -20,7 +20,6 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tracing::{debug, info, trace, warn};
 
-use crate::backoff;
 use crate::config::SocketConfig;
 use crate::error::{WsError, WsErrorKind};
 use crate::event::{CloseReason, ConnectionState, Event};
@@ -28,6 +27,7 @@ use crate::frame::{Outgoing, Room};
 use crate::handle::Shared;
 use crate::incoming::{ClientIdReassigned, Incoming};
 use crate::tls::{self, Connector};
+use speckle_types::backoff::backoff_delay;
 
 pub(crate) type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type WsSink = SplitSink<Ws, Message>;
@@ -126,8 +126,13 @@ impl Driver {
                 }
                 self.set_state(ConnectionState::Reconnecting { attempt })
                     .await;
-                let delay =
-                    backoff::delay(attempt, self.config.backoff_base, self.config.backoff_max);
+                // The SDK's one backoff schedule, shared with HTTP retries.
+                let delay = backoff_delay(
+                    attempt,
+                    self.config.backoff_base,
+                    self.config.backoff_max,
+                    fastrand::f64(),
+                );
                 debug!(attempt, ?delay, "websocket reconnect backoff");
                 let pause = tokio::time::sleep(delay);
                 tokio::pin!(pause);

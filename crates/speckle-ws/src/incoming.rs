@@ -16,12 +16,12 @@ use speckle_types::{ClientId, StreamId};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
     /// A `broadcast` relayed from another client in one of our rooms.
-    Broadcast(Envelope),
+    Broadcast(SocketEnvelope),
     /// A direct `message` relayed from another client.
-    Message(Envelope),
+    Message(SocketEnvelope),
     /// A relayed JSON frame with another `eventName` (the server only relays
     /// `broadcast` and `message`, so this is rare; kept for completeness).
-    OtherEvent(Envelope),
+    OtherEvent(SocketEnvelope),
     /// `{"message":"Room joined.","roomName":…}`: a resource-form join
     /// succeeded. Stream-form joins are never confirmed.
     RoomJoined(RoomJoined),
@@ -79,7 +79,7 @@ impl Incoming {
             };
             // A frame from a foreign client with, say, a numeric senderId is
             // still delivered, raw, instead of being lost to a decode error.
-            return match Envelope::deserialize(&value) {
+            return match SocketEnvelope::deserialize(&value) {
                 Ok(envelope) => kind(envelope),
                 Err(_) => Self::Json(value),
             };
@@ -97,15 +97,16 @@ impl Incoming {
     }
 }
 
-/// A relayed `broadcast`/`message` frame, exactly as its sender wrote it.
+/// A relayed `broadcast`/`message` frame of the socket, exactly as its
+/// sender wrote it (not the HTTP answer envelope `speckle_types::Envelope`).
 ///
 /// The server adds nothing, so `sender_id` is whatever the sender claimed
 /// (every SDK sets it, but it is not verified). Unknown keys are kept in
-/// [`Envelope::extra`].
+/// [`SocketEnvelope::extra`].
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Envelope {
+pub struct SocketEnvelope {
     /// `broadcast`, `message`, …
     pub event_name: String,
     /// The sender's client id, as claimed by the sender.
@@ -134,7 +135,7 @@ pub struct Envelope {
     pub extra: Map<String, Value>,
 }
 
-impl Envelope {
+impl SocketEnvelope {
     /// `args.eventType`, the application-level event name (the
     /// connectors' convention: the server relays it without reading it), e.g.
     /// `update-global`.

@@ -1,15 +1,5 @@
 #![doc = include_str!("../README.md")]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
-mod backoff;
 mod callbacks;
 mod config;
 mod driver;
@@ -33,7 +23,12 @@ pub use error::{WsError, WsErrorKind};
 pub use event::{CloseReason, ConnectionState, Event};
 pub use frame::{Outgoing, Room};
 pub use handle::SocketHandle;
-pub use incoming::{ClientIdReassigned, Envelope, Incoming, Notice, RoomJoined};
+pub use incoming::{ClientIdReassigned, Incoming, Notice, RoomJoined, SocketEnvelope};
+
+/// The old name of [`SocketEnvelope`], which read like the HTTP answer
+/// envelope `speckle_types::Envelope`.
+#[deprecated(since = "0.1.0", note = "renamed to `SocketEnvelope`")]
+pub type Envelope = SocketEnvelope;
 pub use redact::redact_access_token;
 /// Re-exported so that `SecretString` can be named without a direct
 /// dependency on `secrecy`.

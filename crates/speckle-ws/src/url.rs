@@ -6,28 +6,16 @@
 //! map to the same socket URL. SpeckleCore's `BaseUrl.Replace("http","ws")`
 //! would also work but keeps a meaningless path.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use secrecy::{ExposeSecret, SecretString};
+use speckle_types::percent::{percent_encode, EncodeSet};
+use speckle_types::secret::normalize_token;
 use speckle_types::{ClientId, StreamId};
 use url::Url;
 
 use crate::error::{WsError, WsErrorKind};
 use crate::redact::REDACTED;
-
-/// Everything but RFC 3986 "unreserved" characters is encoded, so the space
-/// of the `JWT ` prefix becomes `%20` (the server decodes both `%20` and `+`).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// The literal prefix the server stores apitokens with: the stored value is
-/// `JWT <token>`.
-const JWT_PREFIX: &str = "JWT ";
 
 /// A websocket URL that carries the access token.
 ///
@@ -65,23 +53,6 @@ impl fmt::Display for WsUrl {
 impl fmt::Debug for WsUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("WsUrl").field(&self.shown).finish()
-    }
-}
-
-/// Adds the `JWT ` prefix when the caller passed the bare JWT.
-///
-/// The websocket matches `access_token` against the stored apitoken by exact
-/// string comparison; a bare JWT silently yields an
-/// anonymous socket (transcript socket D), which is never what the caller
-/// meant.
-pub(crate) fn normalize_token(raw: &str) -> Option<Cow<'_, str>> {
-    let trimmed = raw.trim();
-    if trimmed.is_empty() {
-        None
-    } else if trimmed.starts_with(JWT_PREFIX) {
-        Some(Cow::Borrowed(trimmed))
-    } else {
-        Some(Cow::Owned(format!("{JWT_PREFIX}{trimmed}")))
     }
 }
 
@@ -153,8 +124,10 @@ pub(crate) fn ws_url(
     })
 }
 
+/// Every value is encoded down to the unreserved characters: the server
+/// decodes `%20` in the `JWT ` prefix as well as `+`.
 fn encode(value: &str) -> String {
-    utf8_percent_encode(value, COMPONENT).to_string()
+    percent_encode(value, EncodeSet::Unreserved)
 }
 
 #[cfg(test)]
@@ -217,6 +190,21 @@ mod tests {
         assert!(url.expose_secret().ends_with("&access_token=JWT%20abc.def"));
         let url = build("http://h", Some("   "), None).unwrap();
         assert!(!url.expose_secret().contains("access_token"));
+    }
+
+    #[test]
+    fn a_lower_case_scheme_is_not_prefixed_twice() {
+        // The HTTP client accepts any case of the `JWT ` scheme; the socket
+        // must send the same `JWT x` (not `JWT jwt x`, which the server
+        // would not match and so would treat the socket as anonymous).
+        for token in ["jwt x", "Jwt x", "JWT   x", " jwt x "] {
+            let url = build("http://h", Some(token), None).unwrap();
+            assert!(
+                url.expose_secret().ends_with("&access_token=JWT%20x"),
+                "{token}: {}",
+                url.expose_secret()
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,13 @@
 //! sent before was handled; frames to a socket are queued in order, so
 //! whatever the server sent it before arrives before the answer. That is
 //! also how "nothing else arrived" is shown.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -1,5 +1,12 @@
 //! Talking to the server: rooms, broadcasts, direct messages, odd frames,
 //! client-id reassignment and the callback adapter.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

@@ -1,5 +1,12 @@
 //! The apitoken reaches the server but never any log line, `Debug` output
 //! or error.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

@@ -1,5 +1,12 @@
 //! Staying alive: forced drops, restarts, the outgoing queue, heartbeats,
 //! giving up, closing and shutting down.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod support;
 

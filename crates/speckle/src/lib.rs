@@ -46,6 +46,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Which method for which job
+//!
+//! | job | method |
+//! |---|---|
+//! | upload objects, any number (**the** bulk upload) | [`objects().push`](resources::Objects::push) / [`push_with`](resources::Objects::push_with) (options) / [`push_stream`](resources::Objects::push_stream) (from an async stream) |
+//! | upload and get placeholders, failing on any bad object | [`objects().create`](resources::Objects::create) (the Python name; `push` underneath) |
+//! | download objects, any number (**the** bulk download) | [`objects().pull`](resources::Objects::pull) / [`pull_with`](resources::Objects::pull_with) (options), a stream in order |
+//! | download a few objects in one request | [`objects().get_bulk`](resources::Objects::get_bulk) (the Python name) |
+//! | one object | [`objects().get`](resources::Objects::get) |
+//! | upload into a stream after checking write access | [`streams().push_objects`](resources::Streams::push_objects) |
+//! | set a stream's object list (placeholders) | [`streams().update`](resources::Streams::update) |
+//! | any route with full control | [`http::execute`] with an [`http::endpoints`] type |
+//! | live events of a stream | [`SpeckleClient::websockets`] |
+//!
 //! ## Layers
 //!
 //! - [`types`] (`speckle-types`): the serde models, usable without HTTP.
@@ -63,15 +77,6 @@
 //! - `accounts`: `speckle::accounts::AccountStore`, the user's accounts in
 //!   the local cache shared with the other Speckle tools, and
 //!   `SpeckleClient::from_default_account()`.
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 #[cfg(feature = "accounts")]
 pub mod accounts;

@@ -1,6 +1,13 @@
 //! Errors say what happened and what to do, in one line: the real request
 //! (method and URL with the ids), the cause, and a hint where one is
 //! obvious. Each cause is printed once by a reporter that walks `source()`.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use speckle::http::RetryPolicy;
 use speckle::{Point, PushOptions, SpeckleClient, SpeckleObject, Stream};

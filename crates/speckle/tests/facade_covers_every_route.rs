@@ -2,7 +2,13 @@
 //! method. A recording transport answers each request with a minimal valid
 //! body and notes the route; the test then compares the routes hit with
 //! `fixtures/routes.tsv`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::{Arc, Mutex};
 
@@ -306,4 +312,30 @@ async fn stream_update_with_full_objects_uploads_them_and_keeps_the_order() {
         stream_objects.iter().all(|o| o["type"] == "Placeholder"),
         "{stream_objects:?}"
     );
+}
+
+#[tokio::test]
+async fn set_role_of_a_missing_user_is_not_found_and_writes_nothing() {
+    let recorder = Arc::new(Recorder::default());
+    let client = SpeckleClient::builder("http://speckle.test")
+        .transport(recorder.clone())
+        .build()
+        .unwrap();
+    client.login_with_token("JWT t").await.unwrap();
+    let error = client
+        .accounts()
+        .set_role("nobody", Role::Admin)
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+    assert!(!error.is_invalid_input(), "{error}");
+    let writes: Vec<Route> = recorder
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|route| route.method == Method::Put)
+        .copied()
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
 }

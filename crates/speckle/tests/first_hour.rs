@@ -1,7 +1,13 @@
 //! The first-hour example runs, as shipped, against a devserver: its `main`
 //! reads the server and the login from `SPECKLE_*` variables, as a user runs
 //! it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[allow(dead_code)]
 #[path = "../examples/first_hour.rs"]

@@ -1,7 +1,13 @@
 //! `SpeckleClient::from_env()`: the server, then a token or e-mail and
 //! password, from `SPECKLE_*` variables. One test function, because the
 //! variables belong to the whole process.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use speckle::{ExposeSecret, Register, SpeckleClient};
 use speckle_devserver::{Config, DevServer};

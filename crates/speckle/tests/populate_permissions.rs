@@ -2,6 +2,13 @@
 //! its value is truthy, so a bare `?populatePermissions` gave plain ids.
 //! Checked against a real devserver, which reads the switch like the real
 //! server does.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use speckle::http::endpoints::streams::ListStreams;
 use speckle::http::execute;

@@ -1,6 +1,7 @@
 //! `streams().push_objects` against a real devserver: it checks the stream
 //! before uploading, keeps what it stored when the server goes away, and
 //! can announce the write to the stream's room.
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

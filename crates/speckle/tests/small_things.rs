@@ -1,6 +1,12 @@
 //! Small things users hit: a created stream's id without `Option`
 //! gymnastics, `ServerUrl` printed, `Polyline::new`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use speckle::{Polyline, Register, SpeckleClient, SpeckleObject, Stream};
 use speckle_devserver::{Config, DevServer};

@@ -5,6 +5,13 @@
 //! apart: rustls offers only its few AEAD suites, the platform library
 //! (OpenSSL on Linux) offers others as well. No certificate or TLS server is
 //! needed, and nothing leaves the machine.
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 

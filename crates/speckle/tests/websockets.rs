@@ -1,6 +1,7 @@
 //! `client.websockets()` authenticates with the api token. The Python client
 //! sends the 24-hour session token, which the server never matches, so its
 //! sockets are always anonymous (joins of private streams fail).
+// Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -58,7 +58,7 @@ pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
         ..PushOptions::default()
     };
     let outcome =
-        until_interrupted(async { Ok(client.objects().push_with(objects, &options).await?) }).await;
+        until_interrupted(async { Ok(client.objects().push_with(objects, options).await?) }).await;
     bar.finish();
     if let Some(cache) = &cache {
         // Also after Ctrl-C: what was stored need not be sent again.

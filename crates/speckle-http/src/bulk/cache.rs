@@ -8,6 +8,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use etcetera::BaseStrategy as _;
 use speckle_types::ObjectId;
 
 use super::prepare::{key_of_hash, HashKey};
@@ -85,19 +86,20 @@ impl ObjectCache {
         })
     }
 
-    /// Opens the cache of `server` under the user's cache directory
-    /// (`$XDG_CACHE_HOME` or `~/.cache` (`%LOCALAPPDATA%` on Windows), then
-    /// `speckle-rs/objects-<server>.tsv`).
+    /// Opens the cache of `server` under the platform's cache directory
+    /// (`$XDG_CACHE_HOME` or `~/.cache` on Linux and other Unix,
+    /// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), in
+    /// `speckle-rs/objects-<server>.tsv`.
     ///
     /// # Errors
-    /// When no cache directory is known or the file cannot be opened.
+    /// When no cache directory is known (no home directory) or the file
+    /// cannot be opened.
     pub fn open_default(server: &ServerUrl) -> Result<Self, Error> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("LOCALAPPDATA").map(PathBuf::from))
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-            .ok_or_else(|| {
-                Error::invalid_input("no cache directory: set XDG_CACHE_HOME or pass a path")
+        // The platform conventions are etcetera's, not hand-rolled here.
+        let base = etcetera::base_strategy::choose_native_strategy()
+            .map(|strategy| strategy.cache_dir())
+            .map_err(|_| {
+                Error::invalid_input("no cache directory (no home directory): pass a path")
             })?;
         let name: String = server
             .api()

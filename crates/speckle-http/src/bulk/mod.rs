@@ -13,7 +13,7 @@
 //!   stream exists and the caller may write it.
 
 mod cache;
-mod prepare;
+pub(crate) mod prepare;
 mod progress;
 mod pull;
 mod push;

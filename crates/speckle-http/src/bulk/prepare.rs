@@ -31,16 +31,8 @@ pub struct EncodedObject {
 /// # Errors
 /// An object without `type` or a placeholder without `_id`.
 pub fn encode_object(object: &SpeckleObject) -> Result<Option<EncodedObject>, Error> {
-    if object.is_placeholder() {
-        return match object.id {
-            Some(_) => Ok(None),
-            None => Err(Error::invalid_input("a placeholder without `_id`")),
-        };
-    }
-    if object.kind.is_none() {
-        return Err(Error::invalid_input(
-            "an object without `type`, which the server requires",
-        ));
+    if upload_kind(object).map_err(Error::invalid_input)? == UploadKind::Placeholder {
+        return Ok(None);
     }
     let mut json = Vec::new();
     let (_, hash) = encode_into(object, &mut json)?;
@@ -137,18 +129,39 @@ pub(crate) enum Check {
 /// Sorts an input object: placeholders pass through, objects the server
 /// would refuse are input errors.
 pub(crate) fn check(object: SpeckleObject) -> Result<Check, Error> {
+    match (
+        upload_kind(&object).map_err(Error::invalid_input)?,
+        object.id,
+    ) {
+        (UploadKind::Placeholder, Some(id)) => Ok(Check::Placeholder(id)),
+        (_, id) => Ok(Check::Object(SpeckleObject { id, ..object })),
+    }
+}
+
+/// What an object given for upload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UploadKind {
+    /// A placeholder with its `_id`: nothing to send, the id is the result.
+    Placeholder,
+    /// A full object to store.
+    Object,
+}
+
+/// The one check of an object before any upload (bulk push, the object
+/// upload route): the server rejects the whole batch for a placeholder
+/// without `_id` and refuses an object without `type`, so neither is sent.
+/// The error is the reason, for the caller to place (which object).
+pub(crate) fn upload_kind(object: &SpeckleObject) -> Result<UploadKind, &'static str> {
     if object.is_placeholder() {
         return match object.id {
-            Some(id) => Ok(Check::Placeholder(id)),
-            None => Err(Error::invalid_input("a placeholder without `_id`")),
+            Some(_) => Ok(UploadKind::Placeholder),
+            None => Err("a placeholder without `_id`"),
         };
     }
-    if object.kind.is_none() {
-        return Err(Error::invalid_input(
-            "an object without `type`, which the server requires",
-        ));
+    match object.kind {
+        Some(_) => Ok(UploadKind::Object),
+        None => Err("an object without `type`, which the server requires"),
     }
-    Ok(Check::Object(object))
 }
 
 /// Appends the object's JSON to `out`, serialized once: without `_id` (the

@@ -11,7 +11,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use speckle_types::{ObjectId, SpeckleObject};
 
 use super::cache::ObjectCache;
-use super::prepare::{check, encode_into, Check, HashKey};
+use super::prepare::{check, encode_into, upload_kind, Check, HashKey, UploadKind};
 use super::progress::{Progress, ProgressFn};
 use crate::endpoints::objects::CreateObjects;
 use crate::{execute, missing, Client, EnvelopeExt, Error, ErrorKind};
@@ -216,16 +216,8 @@ impl BodyBuilder {
     /// # Errors
     /// An object without `type`, or a placeholder without `_id`.
     pub fn add(&mut self, object: &SpeckleObject) -> Result<Option<String>, Error> {
-        if object.is_placeholder() {
-            return match object.id {
-                Some(_) => Ok(None),
-                None => Err(Error::invalid_input("a placeholder without `_id`")),
-            };
-        }
-        if object.kind.is_none() {
-            return Err(Error::invalid_input(
-                "an object without `type`, which the server requires",
-            ));
+        if upload_kind(object).map_err(Error::invalid_input)? == UploadKind::Placeholder {
+            return Ok(None);
         }
         let mark = self.batch.body.len();
         if !self.batch.entries.is_empty() {

@@ -1,13 +1,12 @@
 //! `/accounts…`: registration, login, profiles, search and user admin.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use speckle_types::{Envelope, Registration, Role, User, UserId};
 
-use super::{seg, MessageResponse};
+use super::MessageResponse;
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::Error;
 
@@ -83,9 +82,6 @@ struct Credentials<'a> {
 impl Endpoint for Register {
     type Response = Envelope<Registration>;
     const ROUTE: Route = Route::api(Method::Post, "/accounts/register", AuthMode::None);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts/register")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&Credentials {
             email: &self.email,
@@ -133,9 +129,6 @@ impl Login {
 impl Endpoint for Login {
     type Response = Envelope<User>;
     const ROUTE: Route = Route::api(Method::Post, "/accounts/login", AuthMode::None);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts/login")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&Credentials {
             email: &self.email,
@@ -162,9 +155,6 @@ impl GetProfile {
 impl Endpoint for GetProfile {
     type Response = Envelope<User>;
     const ROUTE: Route = Route::api(Method::Get, "/accounts", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts")
-    }
 }
 
 /// `GET /accounts/admin` (admin only): every user. The list is under
@@ -183,9 +173,6 @@ impl ListAllUsers {
 impl Endpoint for ListAllUsers {
     type Response = Envelope<Vec<User>>;
     const ROUTE: Route = Route::api(Method::Get, "/accounts/admin", AuthMode::Admin);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts/admin")
-    }
 }
 
 /// The fields a user may change on their own profile.
@@ -223,9 +210,6 @@ impl UpdateProfile {
 impl Endpoint for UpdateProfile {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/accounts", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&self.update)
     }
@@ -249,8 +233,8 @@ impl GetUser {
 impl Endpoint for GetUser {
     type Response = Envelope<User>;
     const ROUTE: Route = Route::api(Method::Get, "/accounts/:userId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("accounts/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }
 
@@ -311,8 +295,8 @@ impl AdminUpdateUser {
 impl Endpoint for AdminUpdateUser {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/accounts/:userId", AuthMode::Admin);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("accounts/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if self.update.email.trim().is_empty() {
@@ -344,9 +328,6 @@ impl SearchUsers {
 impl Endpoint for SearchUsers {
     type Response = Envelope<User>;
     const ROUTE: Route = Route::api(Method::Post, "/accounts/search", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("accounts/search")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if self.search_string.chars().count() < 3 {
             return Err(Error::invalid_input(

@@ -1,10 +1,8 @@
 //! `/clients…`: api clients, the records of connected documents.
 
-use std::borrow::Cow;
-
 use speckle_types::{ApiClient, ClientId, Envelope};
 
-use super::{query_setters, seg, MessageResponse};
+use super::{query_setters, MessageResponse};
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -28,9 +26,6 @@ impl CreateClient {
 impl Endpoint for CreateClient {
     type Response = Envelope<ApiClient>;
     const ROUTE: Route = Route::api(Method::Post, "/clients", AuthMode::Optional);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("clients")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&self.client)
     }
@@ -55,9 +50,6 @@ query_setters!(ListClients);
 impl Endpoint for ListClients {
     type Response = Envelope<ApiClient>;
     const ROUTE: Route = Route::api(Method::Get, "/clients", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("clients")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -81,8 +73,8 @@ impl GetClient {
 impl Endpoint for GetClient {
     type Response = Envelope<ApiClient>;
     const ROUTE: Route = Route::api(Method::Get, "/clients/:clientId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("clients/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }
 
@@ -109,8 +101,8 @@ impl UpdateClient {
 impl Endpoint for UpdateClient {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/clients/:clientId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("clients/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&self.client)
@@ -134,7 +126,7 @@ impl DeleteClient {
 impl Endpoint for DeleteClient {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Delete, "/clients/:clientId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("clients/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }

@@ -2,11 +2,9 @@
 //! Effectively only a comment's owner or an admin can
 //! read, edit or reply to it.
 
-use std::borrow::Cow;
-
 use speckle_types::{Comment, CommentEditResponse, CommentId, Envelope, ResourceType};
 
-use super::{query_setters, seg, MessageResponse};
+use super::{query_setters, MessageResponse};
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -30,9 +28,6 @@ query_setters!(ListComments);
 impl Endpoint for ListComments {
     type Response = Envelope<Comment>;
     const ROUTE: Route = Route::api(Method::Get, "/comments", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("comments")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -53,9 +48,6 @@ impl ListAssignedComments {
 impl Endpoint for ListAssignedComments {
     type Response = Envelope<Comment>;
     const ROUTE: Route = Route::api(Method::Get, "/comments/assigned", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("comments/assigned")
-    }
 }
 
 /// `POST /comments/:resourceType/:resourceId`: comments on a resource (the
@@ -91,12 +83,8 @@ impl Endpoint for CreateComment {
         "/comments/:resourceType/:resourceId",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!(
-            "comments/{}/{}",
-            seg(self.resource_type.as_str()),
-            seg(&self.resource_id)
-        ))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.resource_type.as_str(), self.resource_id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if self.comment.text.as_deref().is_none_or(|t| t.is_empty()) {
@@ -131,12 +119,8 @@ impl Endpoint for ListResourceComments {
         "/comments/:resourceType/:resourceId",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!(
-            "comments/{}/{}",
-            seg(self.resource_type.as_str()),
-            seg(&self.resource_id)
-        ))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.resource_type.as_str(), self.resource_id.as_str()]
     }
 }
 
@@ -157,8 +141,8 @@ impl GetComment {
 impl Endpoint for GetComment {
     type Response = Envelope<Comment>;
     const ROUTE: Route = Route::api(Method::Get, "/comments/:commentId", AuthMode::Optional);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("comments/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }
 
@@ -184,8 +168,8 @@ impl UpdateComment {
 impl Endpoint for UpdateComment {
     type Response = CommentEditResponse;
     const ROUTE: Route = Route::api(Method::Put, "/comments/:commentId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("comments/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         let mut patch = self.patch.clone();
@@ -212,7 +196,7 @@ impl DeleteComment {
 impl Endpoint for DeleteComment {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Delete, "/comments/:commentId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("comments/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }

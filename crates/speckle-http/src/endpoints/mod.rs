@@ -15,7 +15,6 @@
 //! [`ALL_ROUTES`] lists the route of every endpoint type; a test checks it
 //! against the server's route table.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::Value;
 use speckle_types::Envelope;
 
@@ -31,36 +30,6 @@ use crate::endpoint::{Endpoint, Route};
 
 /// The answer of routes that only say `{success, message}`.
 pub type MessageResponse = Envelope<Value>;
-
-/// Characters escaped in a path segment: anything that could end the segment
-/// or the path (`/`, `?`, `#`), `%` itself, and what URLs may not contain.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
-/// Percent-encodes one path segment. `.` and `..` are encoded too, so an id
-/// can never climb out of its route.
-pub(crate) fn seg(id: &str) -> String {
-    match id {
-        "." => "%2E".to_owned(),
-        ".." => "%2E%2E".to_owned(),
-        _ => utf8_percent_encode(id, SEGMENT).to_string(),
-    }
-}
 
 /// Adds the projection/sort/filter setters to an endpoint with a `query` field.
 macro_rules! query_setters {
@@ -89,68 +58,85 @@ macro_rules! query_setters {
 }
 pub(crate) use query_setters;
 
-macro_rules! all_routes {
-    ($($ty:ty),* $(,)?) => {
-        /// The route of every endpoint type in this crate.
-        pub const ALL_ROUTES: &[Route] = &[$(<$ty as Endpoint>::ROUTE),*];
+/// Calls the macro `$callback` with the path of every endpoint type of this
+/// crate, comma-separated: the one list of endpoints. [`ALL_ROUTES`] is
+/// built from it, and so is anything else that must see every endpoint
+/// (the contract suite's replay of recorded exchanges). A unit test reads
+/// the sources and fails when an `impl Endpoint for` is not listed here.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! for_each_endpoint {
+    ($callback:ident) => {
+        $callback! {
+            $crate::endpoints::server::GetServerInfo,
+            $crate::endpoints::server::GetPlugins,
+            $crate::endpoints::accounts::Register,
+            $crate::endpoints::accounts::Login,
+            $crate::endpoints::accounts::GetProfile,
+            $crate::endpoints::accounts::ListAllUsers,
+            $crate::endpoints::accounts::UpdateProfile,
+            $crate::endpoints::accounts::GetUser,
+            $crate::endpoints::accounts::AdminUpdateUser,
+            $crate::endpoints::accounts::SearchUsers,
+            $crate::endpoints::clients::CreateClient,
+            $crate::endpoints::clients::ListClients,
+            $crate::endpoints::clients::GetClient,
+            $crate::endpoints::clients::UpdateClient,
+            $crate::endpoints::clients::DeleteClient,
+            $crate::endpoints::streams::CreateStream,
+            $crate::endpoints::streams::ListStreams,
+            $crate::endpoints::streams::ListAllStreams,
+            $crate::endpoints::streams::GetStream,
+            $crate::endpoints::streams::UpdateStream,
+            $crate::endpoints::streams::DeleteStream,
+            $crate::endpoints::streams::CloneStream,
+            $crate::endpoints::streams::DiffStreams,
+            $crate::endpoints::streams::GetStreamDelta,
+            $crate::endpoints::streams::ApplyStreamDelta,
+            $crate::endpoints::streams::ListStreamObjects,
+            $crate::endpoints::streams::ListStreamClients,
+            $crate::endpoints::objects::CreateObjects,
+            $crate::endpoints::objects::DeriveObjects,
+            $crate::endpoints::objects::GetObject,
+            $crate::endpoints::objects::GetBulkObjects,
+            $crate::endpoints::objects::UpdateObject,
+            $crate::endpoints::objects::UpdateObjectProperties,
+            $crate::endpoints::objects::DeleteObject,
+            $crate::endpoints::comments::ListComments,
+            $crate::endpoints::comments::ListAssignedComments,
+            $crate::endpoints::comments::CreateComment,
+            $crate::endpoints::comments::ListResourceComments,
+            $crate::endpoints::comments::GetComment,
+            $crate::endpoints::comments::UpdateComment,
+            $crate::endpoints::comments::DeleteComment,
+            $crate::endpoints::projects::CreateProject,
+            $crate::endpoints::projects::ListProjects,
+            $crate::endpoints::projects::ListAllProjects,
+            $crate::endpoints::projects::GetProject,
+            $crate::endpoints::projects::UpdateProject,
+            $crate::endpoints::projects::AddProjectStream,
+            $crate::endpoints::projects::RemoveProjectStream,
+            $crate::endpoints::projects::AddProjectUser,
+            $crate::endpoints::projects::RemoveProjectUser,
+            $crate::endpoints::projects::UpgradeProjectUser,
+            $crate::endpoints::projects::DowngradeProjectUser,
+            $crate::endpoints::projects::DeleteProject
+        }
     };
 }
 
-all_routes![
-    server::GetServerInfo,
-    server::GetPlugins,
-    accounts::Register,
-    accounts::Login,
-    accounts::GetProfile,
-    accounts::ListAllUsers,
-    accounts::UpdateProfile,
-    accounts::GetUser,
-    accounts::AdminUpdateUser,
-    accounts::SearchUsers,
-    clients::CreateClient,
-    clients::ListClients,
-    clients::GetClient,
-    clients::UpdateClient,
-    clients::DeleteClient,
-    streams::CreateStream,
-    streams::ListStreams,
-    streams::ListAllStreams,
-    streams::GetStream,
-    streams::UpdateStream,
-    streams::DeleteStream,
-    streams::CloneStream,
-    streams::DiffStreams,
-    streams::GetStreamDelta,
-    streams::ApplyStreamDelta,
-    streams::ListStreamObjects,
-    streams::ListStreamClients,
-    objects::CreateObjects,
-    objects::DeriveObjects,
-    objects::GetObject,
-    objects::GetBulkObjects,
-    objects::UpdateObject,
-    objects::UpdateObjectProperties,
-    objects::DeleteObject,
-    comments::ListComments,
-    comments::ListAssignedComments,
-    comments::CreateComment,
-    comments::ListResourceComments,
-    comments::GetComment,
-    comments::UpdateComment,
-    comments::DeleteComment,
-    projects::CreateProject,
-    projects::ListProjects,
-    projects::ListAllProjects,
-    projects::GetProject,
-    projects::UpdateProject,
-    projects::AddProjectStream,
-    projects::RemoveProjectStream,
-    projects::AddProjectUser,
-    projects::RemoveProjectUser,
-    projects::UpgradeProjectUser,
-    projects::DowngradeProjectUser,
-    projects::DeleteProject,
-];
+macro_rules! routes_of {
+    ($($ty:path),* $(,)?) => {
+        /// The route of every endpoint type in this crate.
+        pub const ALL_ROUTES: &[Route] = &[$(<$ty as Endpoint>::ROUTE),*];
+
+        /// The name of every endpoint type, for the registry test.
+        #[cfg(test)]
+        const ENDPOINT_NAMES: &[&str] = &[$(stringify!($ty)),*];
+    };
+}
+
+for_each_endpoint!(routes_of);
 
 /// The route a request path targets: the endpoint route whose template
 /// matches `path` (`/api/v1/streams/abc`, `/api/streams/abc` or
@@ -197,14 +183,73 @@ pub fn route_for(method: crate::Method, path: &str) -> Option<Route> {
 
 #[cfg(test)]
 mod tests {
-    use super::seg;
+    use super::ENDPOINT_NAMES;
+
+    /// Every endpoint module's source, read at compile time.
+    const SOURCES: &[(&str, &str)] = &[
+        ("accounts", include_str!("accounts.rs")),
+        ("clients", include_str!("clients.rs")),
+        ("comments", include_str!("comments.rs")),
+        ("objects", include_str!("objects.rs")),
+        ("projects", include_str!("projects.rs")),
+        ("server", include_str!("server.rs")),
+        ("streams", include_str!("streams.rs")),
+    ];
+
+    /// The endpoint types a source declares: `impl Endpoint for X` and the
+    /// endpoints declared through a `member_route!(…, Name, …)` macro call.
+    fn declared(source: &str) -> Vec<String> {
+        let mut names: Vec<String> = source
+            .split("impl Endpoint for ")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+            })
+            .filter(|name| !name.is_empty() && !name.starts_with('$'))
+            .map(str::to_owned)
+            .collect();
+        for call in source.split("member_route!(").skip(1) {
+            // The type name follows the doc comment lines.
+            let name = call
+                .lines()
+                .map(str::trim)
+                .find(|line| !line.is_empty() && !line.starts_with("///"))
+                .and_then(|line| line.split(',').next())
+                .map(str::trim);
+            if let Some(name) =
+                name.filter(|n| n.chars().all(|c| c.is_alphanumeric() || c == '_') && !n.is_empty())
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names
+    }
 
     #[test]
-    fn segments_cannot_escape_their_route() {
-        assert_eq!(seg("60uCme_s0"), "60uCme_s0");
-        assert_eq!(seg("a/b?c#d"), "a%2Fb%3Fc%23d");
-        assert_eq!(seg(".."), "%2E%2E");
-        assert_eq!(seg("100%"), "100%25");
-        assert_eq!(seg("naïve id"), "na%C3%AFve%20id");
+    fn every_endpoint_type_is_registered() {
+        // Registered names are written with `$crate` (`$crate::endpoints::streams::GetStream`
+        // stringifies with spaces): compare module and type name.
+        let registered: Vec<String> = ENDPOINT_NAMES
+            .iter()
+            .map(|path| path.replace(' ', ""))
+            .collect();
+        let mut seen = 0;
+        for (module, source) in SOURCES {
+            for name in declared(source) {
+                let suffix = format!("::{module}::{name}");
+                assert!(
+                    registered.iter().any(|path| path.ends_with(&suffix)),
+                    "endpoint {module}::{name} is not listed in for_each_endpoint!: \
+                     the coverage tests would not see it"
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(
+            seen,
+            registered.len(),
+            "a registered endpoint was not found in the sources"
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 use speckle_types::{Envelope, ObjectId, SpeckleObject};
 
-use super::streams::check_placeholders;
-use super::{query_setters, seg, MessageResponse};
+use super::{query_setters, MessageResponse};
+use crate::bulk::prepare::upload_kind;
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -77,19 +77,14 @@ impl CreateObjects {
 impl Endpoint for CreateObjects {
     type Response = Envelope<SpeckleObject>;
     const ROUTE: Route = Route::api(Method::Post, "/objects", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("objects")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         let objects = match &self.body {
             ObjectsBody::Prepared(json, _) => return Ok(Some(json.to_vec())),
             ObjectsBody::Objects(objects) => objects,
         };
-        check_placeholders(Some(objects))?;
-        if let Some(index) = objects.iter().position(|o| o.kind.is_none()) {
-            return Err(Error::invalid_input(format!(
-                "object {index} has no `type`, which the server requires"
-            )));
+        for (index, object) in objects.iter().enumerate() {
+            upload_kind(object)
+                .map_err(|reason| Error::invalid_input(format!("object {index}: {reason}")))?;
         }
         let body: Vec<Cow<'_, SpeckleObject>> = objects
             .iter()
@@ -136,9 +131,6 @@ impl DeriveObjects {
 impl Endpoint for DeriveObjects {
     type Response = Envelope<SpeckleObject>;
     const ROUTE: Route = Route::api(Method::Post, "/objects/derive", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("objects/derive")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if let Some(index) = self.overrides.iter().position(|o| o.id.is_none()) {
             return Err(Error::invalid_input(format!(
@@ -172,8 +164,8 @@ query_setters!(GetObject);
 impl Endpoint for GetObject {
     type Response = Envelope<SpeckleObject>;
     const ROUTE: Route = Route::api(Method::Get, "/objects/:objectId", AuthMode::Optional);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("objects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn query(&self) -> Query {
         self.query.projection_only()
@@ -211,9 +203,6 @@ query_setters!(GetBulkObjects);
 impl Endpoint for GetBulkObjects {
     type Response = Envelope<SpeckleObject>;
     const ROUTE: Route = Route::api(Method::Post, "/objects/getbulk", AuthMode::Optional);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("objects/getbulk")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -248,8 +237,8 @@ impl UpdateObject {
 impl Endpoint for UpdateObject {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/objects/:objectId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("objects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         let mut patch = self.patch.clone();
@@ -288,8 +277,8 @@ impl Endpoint for UpdateObjectProperties {
         "/objects/:objectId/properties",
         AuthMode::Token,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("objects/{}/properties", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&self.properties)
@@ -314,7 +303,7 @@ impl DeleteObject {
 impl Endpoint for DeleteObject {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Delete, "/objects/:objectId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("objects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }

@@ -4,14 +4,12 @@
 //! `permissions` to its streams; removing them takes them back unless another
 //! project grants the same.
 
-use std::borrow::Cow;
-
 use speckle_types::{
     DeleteProjectResponse, DowngradeUserResponse, Envelope, Project, ProjectId,
     ProjectStreamResponse, RemoveUserResponse, StreamId, UserId,
 };
 
-use super::{query_setters, seg, MessageResponse};
+use super::{query_setters, MessageResponse};
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -33,9 +31,6 @@ impl CreateProject {
 impl Endpoint for CreateProject {
     type Response = Envelope<Project>;
     const ROUTE: Route = Route::api(Method::Post, "/projects", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("projects")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         json_body(&self.project)
     }
@@ -60,9 +55,6 @@ query_setters!(ListProjects);
 impl Endpoint for ListProjects {
     type Response = Envelope<Project>;
     const ROUTE: Route = Route::api(Method::Get, "/projects", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("projects")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -86,9 +78,6 @@ query_setters!(ListAllProjects);
 impl Endpoint for ListAllProjects {
     type Response = Envelope<Project>;
     const ROUTE: Route = Route::api(Method::Get, "/projects/admin", AuthMode::Admin);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("projects/admin")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -111,8 +100,8 @@ impl GetProject {
 impl Endpoint for GetProject {
     type Response = Envelope<Project>;
     const ROUTE: Route = Route::api(Method::Get, "/projects/:projectId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("projects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }
 
@@ -139,8 +128,8 @@ impl UpdateProject {
 impl Endpoint for UpdateProject {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/projects/:projectId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("projects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         let mut patch = self.patch.clone();
@@ -152,7 +141,7 @@ impl Endpoint for UpdateProject {
 macro_rules! member_route {
     (
         $(#[$meta:meta])*
-        $name:ident, $method:ident, $action:literal, $template:literal, $member:ident, $response:ty
+        $name:ident, $method:ident, $template:literal, $member:ident, $response:ty
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone)]
@@ -175,12 +164,8 @@ macro_rules! member_route {
         impl Endpoint for $name {
             type Response = $response;
             const ROUTE: Route = Route::api(Method::$method, $template, AuthMode::Token);
-            fn path(&self) -> Cow<'_, str> {
-                Cow::Owned(format!(
-                    concat!("projects/{}/", $action, "/{}"),
-                    seg(self.project.as_str()),
-                    seg(self.member.as_str())
-                ))
+            fn path_params(&self) -> Vec<&str> {
+                vec![self.project.as_str(), self.member.as_str()]
             }
         }
     };
@@ -189,37 +174,37 @@ macro_rules! member_route {
 member_route!(
     /// `PUT /projects/:projectId/addstream/:streamId`: adds a stream and gives
     /// the project's readers, writers and owner access to it (write on both).
-    AddProjectStream, Put, "addstream", "/projects/:projectId/addstream/:streamId", StreamId,
+    AddProjectStream, Put, "/projects/:projectId/addstream/:streamId", StreamId,
     ProjectStreamResponse
 );
 member_route!(
     /// `DELETE /projects/:projectId/removestream/:streamId`: removes a stream and
     /// the access the project gave on it.
-    RemoveProjectStream, Delete, "removestream", "/projects/:projectId/removestream/:streamId",
+    RemoveProjectStream, Delete, "/projects/:projectId/removestream/:streamId",
     StreamId, ProjectStreamResponse
 );
 member_route!(
     /// `PUT /projects/:projectId/adduser/:userId`: makes the user a project
     /// member with write on all project streams. The id is not validated.
-    AddProjectUser, Put, "adduser", "/projects/:projectId/adduser/:userId", UserId,
+    AddProjectUser, Put, "/projects/:projectId/adduser/:userId", UserId,
     MessageResponse
 );
 member_route!(
     /// `DELETE /projects/:projectId/removeuser/:userId`: removes the member and
     /// the stream access no other project grants.
-    RemoveProjectUser, Delete, "removeuser", "/projects/:projectId/removeuser/:userId", UserId,
+    RemoveProjectUser, Delete, "/projects/:projectId/removeuser/:userId", UserId,
     RemoveUserResponse
 );
 member_route!(
     /// `PUT /projects/:projectId/upgradeuser/:userId`: read and write on all
     /// project streams.
-    UpgradeProjectUser, Put, "upgradeuser", "/projects/:projectId/upgradeuser/:userId", UserId,
+    UpgradeProjectUser, Put, "/projects/:projectId/upgradeuser/:userId", UserId,
     MessageResponse
 );
 member_route!(
     /// `PUT /projects/:projectId/downgradeuser/:userId`: write becomes read on
     /// the project streams where no other project grants write.
-    DowngradeProjectUser, Put, "downgradeuser", "/projects/:projectId/downgradeuser/:userId",
+    DowngradeProjectUser, Put, "/projects/:projectId/downgradeuser/:userId",
     UserId, DowngradeUserResponse
 );
 
@@ -242,7 +227,7 @@ impl DeleteProject {
 impl Endpoint for DeleteProject {
     type Response = DeleteProjectResponse;
     const ROUTE: Route = Route::api(Method::Delete, "/projects/:projectId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("projects/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }

@@ -1,7 +1,5 @@
 //! The server description and plugins.
 
-use std::borrow::Cow;
-
 use speckle_types::{PluginManifest, ServerInfo};
 
 use crate::endpoint::{AuthMode, Endpoint, Method, Mount, Route};
@@ -22,9 +20,6 @@ impl GetServerInfo {
 impl Endpoint for GetServerInfo {
     type Response = ServerInfo;
     const ROUTE: Route = Route::api(Method::Get, "/", AuthMode::None);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("")
-    }
 }
 
 /// `GET /api/plugins`: the plugin manifests (an array, no envelope). Mounted
@@ -48,7 +43,4 @@ impl Endpoint for GetPlugins {
         auth: AuthMode::None,
         mount: Mount::Root,
     };
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("api/plugins")
-    }
 }

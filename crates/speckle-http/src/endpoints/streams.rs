@@ -1,15 +1,13 @@
 //! `/streams…`: data streams, their clones, diffs, deltas, objects and
 //! clients.
 
-use std::borrow::Cow;
-
 use serde::Serialize;
 use speckle_types::{
     ApiClient, CloneResponse, DeleteStreamResponse, Delta, DeltaResponse, DiffResponse, Envelope,
     SpeckleObject, Stream, StreamId,
 };
 
-use super::{query_setters, seg, MessageResponse};
+use super::{query_setters, MessageResponse};
 use crate::endpoint::{json_body, AuthMode, Endpoint, Method, Route};
 use crate::query::Query;
 use crate::Error;
@@ -32,9 +30,6 @@ impl CreateStream {
 impl Endpoint for CreateStream {
     type Response = Envelope<Stream>;
     const ROUTE: Route = Route::api(Method::Post, "/streams", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("streams")
-    }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         check_placeholders(self.stream.objects.as_deref())?;
         json_body(&self.stream)
@@ -68,9 +63,6 @@ query_setters!(ListStreams);
 impl Endpoint for ListStreams {
     type Response = Envelope<Stream>;
     const ROUTE: Route = Route::api(Method::Get, "/streams", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("streams")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -94,9 +86,6 @@ query_setters!(ListAllStreams);
 impl Endpoint for ListAllStreams {
     type Response = Envelope<Stream>;
     const ROUTE: Route = Route::api(Method::Get, "/streams/admin", AuthMode::Admin);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Borrowed("streams/admin")
-    }
     fn query(&self) -> Query {
         self.query.clone()
     }
@@ -126,8 +115,8 @@ query_setters!(GetStream);
 impl Endpoint for GetStream {
     type Response = Envelope<Stream>;
     const ROUTE: Route = Route::api(Method::Get, "/streams/:streamId", AuthMode::Optional);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn query(&self) -> Query {
         self.query.projection_only()
@@ -163,8 +152,8 @@ impl UpdateStream {
 impl Endpoint for UpdateStream {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Put, "/streams/:streamId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         if let Some(objects) = &self.patch.objects {
@@ -216,8 +205,8 @@ impl DeleteStream {
 impl Endpoint for DeleteStream {
     type Response = DeleteStreamResponse;
     const ROUTE: Route = Route::api(Method::Delete, "/streams/:streamId", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
 }
 
@@ -248,8 +237,8 @@ impl CloneStream {
 impl Endpoint for CloneStream {
     type Response = CloneResponse;
     const ROUTE: Route = Route::api(Method::Post, "/streams/:streamId/clone", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}/clone", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         #[derive(Serialize)]
@@ -289,12 +278,8 @@ impl Endpoint for DiffStreams {
         "/streams/:streamId/diff/:otherId",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!(
-            "streams/{}/diff/{}",
-            seg(self.id.as_str()),
-            seg(self.other.as_str())
-        ))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str(), self.other.as_str()]
     }
 }
 
@@ -326,12 +311,8 @@ impl Endpoint for GetStreamDelta {
         "/streams/:streamId/delta/:otherId",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!(
-            "streams/{}/delta/{}",
-            seg(self.id.as_str()),
-            seg(self.other.as_str())
-        ))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str(), self.other.as_str()]
     }
     fn success_despite_status(&self) -> bool {
         true
@@ -362,8 +343,8 @@ impl ApplyStreamDelta {
 impl Endpoint for ApplyStreamDelta {
     type Response = MessageResponse;
     const ROUTE: Route = Route::api(Method::Post, "/streams/:streamId/delta", AuthMode::Token);
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}/delta", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn body(&self) -> Result<Option<Vec<u8>>, Error> {
         // The server would clone the stream and then fail on these, with no
@@ -407,8 +388,8 @@ impl Endpoint for ListStreamObjects {
         "/streams/:streamId/objects",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}/objects", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn query(&self) -> Query {
         self.query.clone()
@@ -441,8 +422,8 @@ impl Endpoint for ListStreamClients {
         "/streams/:streamId/clients",
         AuthMode::Optional,
     );
-    fn path(&self) -> Cow<'_, str> {
-        Cow::Owned(format!("streams/{}/clients", seg(self.id.as_str())))
+    fn path_params(&self) -> Vec<&str> {
+        vec![self.id.as_str()]
     }
     fn query(&self) -> Query {
         self.query.clone()

@@ -53,7 +53,7 @@ pub async fn broadcast_until_heard(
     receiver: &mut speckle::ws::SpeckleSocket,
     stream_id: &speckle::StreamId,
     args: serde_json::Value,
-) -> Result<speckle::ws::Envelope, Box<dyn std::error::Error>> {
+) -> Result<speckle::ws::SocketEnvelope, Box<dyn std::error::Error>> {
     use futures_util::StreamExt;
     use speckle::ws::{Event, Incoming};
     use std::time::Duration;

@@ -86,7 +86,9 @@ impl<'a> Accounts<'a> {
     /// Sets a user's role (admin). The server's route overwrites six fields
     /// at once, so the user's current values are read from the admin listing
     /// first and sent back unchanged with the new role (the Python client sends
-    /// only the role and always gets a 400).
+    /// only the role and always gets a 400). No single request can do it:
+    /// `GET /accounts/:userId` returns neither `role` nor (by default)
+    /// `email`, both of which the update must send.
     ///
     /// # Errors
     /// 401 for non-admins; a not-found error when no user has this id.
@@ -97,7 +99,7 @@ impl<'a> Accounts<'a> {
             .iter()
             .find(|u| u.id.as_ref() == Some(&id))
             .ok_or_else(|| {
-                Error::new(speckle_http::ErrorKind::InvalidInput(format!(
+                Error::new(speckle_http::ErrorKind::NotFound(format!(
                     "no user with id {id}"
                 )))
             })?;

@@ -65,16 +65,17 @@ impl<'a> Objects<'a> {
     }
 
     /// [`push`](Self::push) with options (batch sizes, concurrency, gzip, a
-    /// local cache, progress).
+    /// local cache, progress). Options are taken by value, as by
+    /// [`pull_with`](Self::pull_with).
     ///
     /// # Errors
     /// A request that failed after retries.
     pub async fn push_with(
         &self,
         objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
-        options: &PushOptions,
+        options: PushOptions,
     ) -> Result<PushOutcome, Error> {
-        bulk::push(self.http, objects, options).await
+        bulk::push(self.http, objects, &options).await
     }
 
     /// Pushes objects from an async `Stream`, holding only the requests in
@@ -85,12 +86,12 @@ impl<'a> Objects<'a> {
     pub async fn push_stream<S>(
         &self,
         objects: S,
-        options: &PushOptions,
+        options: PushOptions,
     ) -> Result<PushOutcome, Error>
     where
         S: Stream<Item = SpeckleObject> + Unpin + Send,
     {
-        bulk::push_stream(self.http, objects, options).await
+        bulk::push_stream(self.http, objects, &options).await
     }
 
     /// Pulls objects by id as a `Stream`, in order, several getbulk requests in

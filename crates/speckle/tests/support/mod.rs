@@ -78,8 +78,8 @@ pub fn unique_email(who: &str) -> String {
 pub async fn user(url: &str, who: &str, log: Option<Arc<RequestLog>>) -> SpeckleClient {
     let mut builder = SpeckleClient::builder(url).retry(
         RetryPolicy::default()
-            .max_retries(1)
-            .base_delay(Duration::from_millis(5)),
+            .with_max_retries(1)
+            .with_base_delay(Duration::from_millis(5)),
     );
     if let Some(log) = log {
         builder = builder.transport(log);
