@@ -103,22 +103,6 @@ impl Client {
         self.inner.max_response_bytes
     }
 
-    /// This client with an answer limit no higher than `bytes`: the same
-    /// server, transport and retries, and the session as it is now. Bulk
-    /// pulls use it so that one request cannot bring far more than they
-    /// aimed at.
-    pub(crate) fn with_answer_limit(&self, bytes: u64) -> Client {
-        Client {
-            inner: Arc::new(Inner {
-                url: self.inner.url.clone(),
-                transport: self.inner.transport.clone(),
-                retry: self.inner.retry.clone(),
-                max_response_bytes: bytes.min(self.inner.max_response_bytes),
-                session: RwLock::new(self.read(Session::clone)),
-            }),
-        }
-    }
-
     fn read<T>(&self, f: impl FnOnce(&Session) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update of
         // plain data; the data is still usable.

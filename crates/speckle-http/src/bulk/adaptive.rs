@@ -36,9 +36,13 @@ const MIN_BYTES: usize = 64 * 1024;
 /// limit is higher: under the real server's 10 MB body limit, with room to
 /// spare (an object is never split, so a body may end a little past it).
 const MAX_BYTES: usize = 8_000_000;
-/// A probe must beat the reference by this much to be kept: smaller
-/// differences are noise on a busy machine.
+/// A smaller request must beat the reference by this much to be kept:
+/// smaller differences are noise on a busy machine.
 const GAIN: f64 = 1.04;
+/// A larger request is kept unless it is clearly slower: at the same rate,
+/// fewer requests cost less on both ends, and on a server whose cost grows
+/// faster than linearly, doubling the request costs far more than this.
+const GROWTH_TOLERANCE: f64 = 0.97;
 /// The first step of the search; narrowed by its square root on each turn.
 const FIRST_STEP: f64 = 2.0;
 /// Below this step the search stops.
@@ -227,9 +231,14 @@ impl Search {
                 self.apply(kept, Phase::Reference);
             }
             Phase::Probe { kept } => {
+                let needed = if self.step > 1.0 {
+                    GROWTH_TOLERANCE
+                } else {
+                    GAIN
+                };
                 let beats = self
                     .reference
-                    .is_some_and(|r| rate.objects_per_second > r.objects_per_second * GAIN);
+                    .is_some_and(|r| rate.objects_per_second > r.objects_per_second * needed);
                 if beats {
                     self.reference = Some(rate);
                     // The scale just left is known to be slower.

@@ -127,18 +127,12 @@ pub fn pull(
             )
         }))
     };
-    // A chunk is cut from the sizes of earlier answers; where a model turns
-    // from small objects to heavy meshes, the chunks already cut would
-    // bring many times the aimed-at size (and memory) at once. Their
-    // answers are cut off past a few times the target and asked again in
-    // halves; a single object may still be as large as the client allows.
-    let capped = client.with_answer_limit(answer_cap(options.target_chunk_bytes));
     chunks
         .map(move |chunk| {
             let query = query.clone();
             let sizing = sizing.clone();
-            let clients = (client.clone(), capped.clone());
-            async move { fetch(&clients, chunk, query, &sizing).await }
+            let client = client.clone();
+            async move { fetch(&client, chunk, query, &sizing).await }
         })
         .buffered(options.concurrency.max(1))
         .map(move |result| {
@@ -169,17 +163,8 @@ struct Fetched {
     bytes: u64,
 }
 
-/// The largest answer a chunk of several ids may bring.
-fn answer_cap(target_chunk_bytes: usize) -> u64 {
-    (target_chunk_bytes.max(1) as u64)
-        .saturating_mul(2)
-        .max(1 << 20)
-}
-
-/// `clients`: the caller's client, and the same with the answer cap of
-/// several-id chunks.
 async fn fetch(
-    clients: &(Client, Client),
+    client: &Client,
     ids: Vec<ObjectId>,
     query: Query,
     sizing: &ChunkSizing,
@@ -194,8 +179,6 @@ async fn fetch(
         bytes: 0,
     };
     while let Some(ids) = pending.pop() {
-        let (own, capped) = clients;
-        let client = if ids.len() > 1 { capped } else { own };
         match fetch_chunk(client, &ids, &query, sizing).await {
             Ok((entries, bytes)) => {
                 fetched.entries.extend(entries);
@@ -203,13 +186,7 @@ async fn fetch(
                 fetched.bytes += bytes as u64;
             }
             Err(error) if error.is_response_too_large() && ids.len() > 1 => {
-                // Past the caller's own limit, later chunks ask for fewer
-                // ids too; past the pull's cap, the bytes per object of the
-                // next answers resize them.
-                if matches!(error.kind(), ErrorKind::ResponseTooLarge { limit, .. } if *limit >= own.max_response_bytes())
-                {
-                    sizing.halve(ids.len());
-                }
+                sizing.halve(ids.len());
                 let mut first = ids;
                 let second = first.split_off(first.len() / 2);
                 pending.push(second);

@@ -26,9 +26,12 @@ use crate::{execute, missing, Client, EnvelopeExt, Error, ErrorKind};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PushOptions {
-    /// Most objects per request (default 250).
+    /// Most objects per request (default 250); with
+    /// [`adaptive`](Self::adaptive) on, where requests start from.
     pub max_batch_objects: usize,
-    /// Most JSON bytes per request (default 2 MB, well under the server's 10 MB).
+    /// Most JSON bytes per request (default 2 MB, well under the server's
+    /// 10 MB); with [`adaptive`](Self::adaptive) on, where requests start
+    /// from.
     pub max_batch_bytes: usize,
     /// Requests in flight (default 4).
     pub concurrency: usize,
