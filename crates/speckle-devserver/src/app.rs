@@ -24,6 +24,8 @@ pub(crate) struct Settings {
     pub(crate) plugins: Json,
     /// The test-only extra cost of bulk saves (see `Config::quadratic_save_cost`).
     pub(crate) quadratic_save_cost: Option<QuadraticCost>,
+    /// The test-only fixed cost of bulk saves (see `Config::fixed_save_cost`).
+    pub(crate) fixed_save_cost: Duration,
 }
 
 /// An extra cost of `cost × (n / reference)²` for saving `n` new objects.
@@ -73,6 +75,7 @@ impl Settings {
             canonical_url: url.to_string(),
             plugins: Json::Arr(plugins),
             quadratic_save_cost: config.quadratic_save_cost,
+            fixed_save_cost: config.fixed_save_cost,
         }
     }
 }

@@ -35,6 +35,7 @@ pub struct Config {
     pub(crate) plugins: Vec<serde_json::Value>,
     pub(crate) busy_timeout: Duration,
     pub(crate) quadratic_save_cost: Option<crate::app::QuadraticCost>,
+    pub(crate) fixed_save_cost: Duration,
 }
 
 impl Default for Config {
@@ -52,6 +53,7 @@ impl Default for Config {
             plugins: Vec::new(),
             busy_timeout: Duration::from_secs(5),
             quadratic_save_cost: None,
+            fixed_save_cost: Duration::ZERO,
         }
     }
 }
@@ -175,6 +177,18 @@ impl Config {
             reference: reference.max(1),
             cost,
         });
+        self
+    }
+
+    /// **Tests and benchmarks only**: makes every `POST /objects` that
+    /// inserts new objects cost `cost` more, whatever their number: a
+    /// server whose cost per request is mostly fixed (a slow disk's commit,
+    /// a long round trip), where larger requests move objects faster. Held
+    /// on the storage thread like [`Config::quadratic_save_cost`]. Off by
+    /// default; never for real use.
+    #[must_use]
+    pub fn fixed_save_cost(mut self, cost: Duration) -> Self {
+        self.fixed_save_cost = cost;
         self
     }
 }

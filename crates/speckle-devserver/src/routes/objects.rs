@@ -156,10 +156,13 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
     };
     match bulk_save_counted(db, objects, ctx.user_id()) {
         Ok((saved, inserted)) => {
+            // Test-only costs: they hold the storage thread, as the real
+            // server's bulk save holds its one worker.
             if let Some(cost) = &ctx.settings.quadratic_save_cost {
-                // Test-only: holds the storage thread, as the real server's
-                // quadratic bulk save holds its one worker.
                 std::thread::sleep(cost.of(inserted));
+            }
+            if inserted > 0 && !ctx.settings.fixed_save_cost.is_zero() {
+                std::thread::sleep(ctx.settings.fixed_save_cost);
             }
             success(vec![
                 ("message", Json::str("Saved objects to database.")),

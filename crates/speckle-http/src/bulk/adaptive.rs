@@ -13,7 +13,8 @@
 //! Measuring: after the limits change, the first request cut with the new
 //! limits to finish marks the start of an epoch (from then on, only such
 //! requests are in flight); the epoch's rate is the objects of the next
-//! few requests to finish over the time they took. Requests cut with older
+//! few requests to finish (at least a quarter of a second of them) over
+//! the time they took. Requests cut with older
 //! limits are ignored.
 //!
 //! Deciding: a probe (the scale times or divided by the step) is kept when
@@ -25,7 +26,7 @@
 //! again.
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The smallest and largest requests adaptation may choose, in objects.
 const MIN_OBJECTS: usize = 8;
@@ -50,6 +51,9 @@ const SMALLEST_STEP: f64 = 1.15;
 /// Epochs to stay at a settled size before searching again (the workload
 /// or the server's load may have changed).
 const SETTLED_EPOCHS: u32 = 8;
+/// The shortest epoch: shorter ones measure the machine's hiccups more
+/// than the server.
+const MIN_EPOCH: Duration = Duration::from_millis(250);
 /// Bytes per object that differ by more than this factor between two
 /// epochs make their rates incomparable.
 const WORKLOAD_CHANGE: f64 = 2.0;
@@ -205,10 +209,11 @@ impl Search {
         self.epoch.finished += 1;
         self.epoch.objects += objects;
         self.epoch.bytes += bytes;
-        if self.epoch.finished < self.samples {
+        let elapsed = at.duration_since(started);
+        if self.epoch.finished < self.samples || elapsed < MIN_EPOCH {
             return;
         }
-        let seconds = at.duration_since(started).as_secs_f64().max(1e-6);
+        let seconds = elapsed.as_secs_f64().max(1e-6);
         let rate = Rate {
             objects_per_second: self.epoch.objects as f64 / seconds,
             bytes_per_object: self.epoch.bytes as f64 / self.epoch.objects.max(1) as f64,
@@ -326,7 +331,6 @@ impl Search {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     /// Drives a search against a server model: seconds per request of `n`
     /// objects, one request at a time (a saturated, serialized server).
@@ -350,7 +354,7 @@ mod tests {
     #[test]
     fn grows_toward_large_requests_on_a_linear_server() {
         let batching = Batching::adaptive(250, 100_000_000, 4);
-        let sizes = settle(&batching, |n| 0.005 + n as f64 * 1e-5, 200);
+        let sizes = settle(&batching, |n| 0.005 + n as f64 * 1e-5, 2_000);
         assert!(
             sizes.iter().max().copied().unwrap_or(0) >= 8_000,
             "{sizes:?}"
@@ -362,7 +366,7 @@ mod tests {
     fn settles_near_the_optimum_of_a_quadratic_server() {
         // n / (c + k n²) is best at n = sqrt(c / k) = 100.
         let batching = Batching::adaptive(250, 100_000_000, 4);
-        let sizes = settle(&batching, |n| 0.01 + (n * n) as f64 * 1e-6, 300);
+        let sizes = settle(&batching, |n| 0.01 + (n * n) as f64 * 1e-6, 1_000);
         let last = batching.limits().objects;
         assert!((50..=200).contains(&last), "{last}: {sizes:?}");
         assert!(sizes.iter().all(|&n| n <= 500), "{sizes:?}");
@@ -371,10 +375,11 @@ mod tests {
     #[test]
     fn bytes_stay_under_the_server_limit_unless_the_caller_raised_it() {
         let batching = Batching::adaptive(250, 2_000_000, 4);
-        settle(&batching, |n| 0.005 + n as f64 * 1e-6, 300);
-        assert!(batching.limits().bytes <= MAX_BYTES);
+        settle(&batching, |n| 0.005 + n as f64 * 1e-6, 3_000);
+        // It grew to the bound, and not past it.
+        assert_eq!(batching.limits().bytes, MAX_BYTES);
         let raised = Batching::adaptive(250, 50_000_000, 4);
-        settle(&raised, |n| 0.005 + n as f64 * 1e-6, 300);
+        settle(&raised, |n| 0.005 + n as f64 * 1e-6, 3_000);
         assert!(raised.limits().bytes <= 50_000_000);
     }
 
