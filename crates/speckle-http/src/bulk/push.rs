@@ -30,8 +30,7 @@ pub struct PushOptions {
     /// [`adaptive`](Self::adaptive) on, where requests start from.
     pub max_batch_objects: usize,
     /// Most JSON bytes per request (default 2 MB, well under the server's
-    /// 10 MB); with [`adaptive`](Self::adaptive) on, where requests start
-    /// from.
+    /// 10 MB); a maximum with [`adaptive`](Self::adaptive) on too.
     pub max_batch_bytes: usize,
     /// Requests in flight (default 4).
     pub concurrency: usize,
@@ -44,14 +43,13 @@ pub struct PushOptions {
     pub progress: Option<ProgressFn>,
     /// The number of objects, when the caller knows it (for progress).
     pub total: Option<u64>,
-    /// Adapt the objects and bytes per request to the rate the server
-    /// gives (default on): starting from `max_batch_objects` and
-    /// `max_batch_bytes`, requests grow while the objects per second grow
-    /// and shrink when they drop, so a server whose cost per request grows
-    /// faster than linearly settles near its best size and one without such
-    /// a cost gets large requests. Bodies stay under 8 MB (the real
-    /// server's limit is 10 MB) unless `max_batch_bytes` is set higher.
-    /// Off: every request uses the two limits as given.
+    /// Adapt the objects per request to the rate the server gives (default
+    /// on): starting from `max_batch_objects`, requests grow while the
+    /// objects per second grow and shrink when they drop, so a server whose
+    /// cost per request grows faster than linearly settles near its best
+    /// size and one without such a cost gets large requests. Bodies never
+    /// exceed `max_batch_bytes` (and shrink with the objects). Off: every
+    /// request uses the two limits as given.
     pub adaptive: bool,
 }
 
