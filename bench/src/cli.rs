@@ -52,7 +52,7 @@ pub async fn push_from_file(
         }
         out.flush()?;
     }
-    let (server, _client) = e2e::fresh_server().await?;
+    let (server, _client) = e2e::fresh_server(false).await?;
     let command = |args: &[&str]| {
         let mut command = Command::new(binary);
         command

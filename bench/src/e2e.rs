@@ -71,7 +71,9 @@ impl Measure {
 }
 
 /// A logged-in client of a fresh devserver (kept alive by the returned handle).
+/// With `quadratic`, its bulk save costs like the real server's.
 pub async fn fresh_server(
+    quadratic: bool,
 ) -> Result<(speckle_devserver::DevServer, Client), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!(
         "speckle-bench-{}-{}",
@@ -79,7 +81,11 @@ pub async fn fresh_server(
         fastish_id()
     ));
     std::fs::create_dir_all(&dir)?;
-    let config = speckle_devserver::Config::default().data_file(dir.join("bench.db"));
+    let mut config = speckle_devserver::Config::default().data_file(dir.join("bench.db"));
+    if quadratic {
+        // The real server: 1,000 new points in one request cost 1.0 s.
+        config = config.quadratic_save_cost(1_000, Duration::from_secs(1));
+    }
     let server = speckle_devserver::DevServer::start(config).await?;
     let client = Client::builder(server.url())
         .timeout(Duration::from_secs(600))
@@ -100,7 +106,7 @@ fn fastish_id() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-async fn measured<F, T>(f: F) -> (T, Duration, Option<u64>)
+pub(crate) async fn measured<F, T>(f: F) -> (T, Duration, Option<u64>)
 where
     F: std::future::Future<Output = T>,
 {
@@ -117,7 +123,7 @@ where
 /// RSS at the start of the last measured transfer.
 static RSS_BEFORE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-fn rss_before() -> u64 {
+pub(crate) fn rss_before() -> u64 {
     RSS_BEFORE.load(std::sync::atomic::Ordering::Relaxed)
 }
 
@@ -433,7 +439,7 @@ pub async fn raw(
     ))
 }
 
-fn secrecy_expose(secret: &speckle::SecretString) -> String {
+pub(crate) fn secrecy_expose(secret: &speckle::SecretString) -> String {
     use speckle::ExposeSecret;
     secret.expose_secret().to_owned()
 }

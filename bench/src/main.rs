@@ -5,12 +5,17 @@
 //!
 //! Options: `--points N` (100000), `--meshes N` (1000), `--coordinates N`
 //! (20000), `--streamed N` (1000000, 0 to skip), `--runs N` (5, CPU runs),
-//! `--cpu-only`.
+//! `--cpu-only`, `--quadratic-server` (devservers whose bulk save costs like
+//! the real server's: +1 s for 1,000 new objects in one request, growing
+//! with their square; use a smaller model, e.g. `--points 20000 --meshes 200
+//! --coordinates 3000`).
 
+mod baseline_value;
 mod cli;
 mod cpu;
 mod dataset;
 mod e2e;
+mod fixed_push;
 mod rss;
 
 use e2e::Measure;
@@ -22,6 +27,7 @@ struct Args {
     streamed: usize,
     runs: usize,
     cpu_only: bool,
+    quadratic: bool,
     /// Child mode: run one strategy and print its measures.
     strategy: Option<String>,
 }
@@ -34,6 +40,7 @@ fn parse() -> Result<Args, String> {
         streamed: 1_000_000,
         runs: 5,
         cpu_only: false,
+        quadratic: false,
         strategy: None,
     };
     let mut it = std::env::args().skip(1);
@@ -50,6 +57,7 @@ fn parse() -> Result<Args, String> {
             "--streamed" => args.streamed = number()?,
             "--runs" => args.runs = number()?.max(1),
             "--cpu-only" => args.cpu_only = true,
+            "--quadratic-server" => args.quadratic = true,
             "--strategy" => args.strategy = Some(it.next().ok_or("--strategy needs a name")?),
             other => return Err(format!("unknown option {other}")),
         }
@@ -84,7 +92,7 @@ fn row(name: &str, m: &Measure, model_bytes: usize) {
 /// its own. Prints `push <measure>` and `pull <measure>` lines.
 async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Error>> {
     if strategy == "streamed" {
-        let (_server, client) = e2e::fresh_server().await?;
+        let (_server, client) = e2e::fresh_server(args.quadratic).await?;
         let (m, uploaded) = e2e::streamed_push_rss(&client, args.streamed).await?;
         if uploaded != args.streamed as u64 {
             return Err(format!("only {uploaded} of {} objects were stored", args.streamed).into());
@@ -100,7 +108,24 @@ async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Er
         println!("push {}", push.encode());
         return Ok(());
     }
-    let (server, client) = e2e::fresh_server().await?;
+    let (server, client) = e2e::fresh_server(args.quadratic).await?;
+    if let Some(size) = strategy.strip_prefix("fixed-") {
+        let size = size
+            .parse()
+            .map_err(|_| format!("bad strategy {strategy}"))?;
+        let push = fixed_push::fixed_push(&client, &model, size).await?;
+        println!("push {}", push.encode());
+        return Ok(());
+    }
+    if strategy == "value" {
+        let token = client
+            .token()
+            .map(|t| e2e::secrecy_expose(&t))
+            .unwrap_or_default();
+        let pull = baseline_value::raw_value_pull(&client, &server.url(), token, &model).await?;
+        println!("pull {}", pull.encode());
+        return Ok(());
+    }
     let (push, pull) = match strategy {
         "sdk" => e2e::sdk(&client, &model).await?,
         "raw" => e2e::raw(&client, &server.url(), &model).await?,
@@ -134,6 +159,7 @@ fn spawn(
         .args(["--meshes", &args.meshes.to_string()])
         .args(["--coordinates", &args.coordinates.to_string()])
         .args(["--streamed", &args.streamed.to_string()])
+        .args(args.quadratic.then_some("--quadratic-server"))
         .stderr(std::process::Stdio::inherit())
         .output()?;
     if !output.status.success() {
@@ -190,7 +216,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("connectors", "(b) connectors strategy"),
         ("python", "(c) Python client strategy"),
         ("raw", "(d) raw HTTP, SDK bodies"),
-        ("cli", "(e) `speckle push` from an NDJSON file"),
+        ("value", "(e) raw HTTP, answers decoded into Value"),
+        ("fixed-250", "(f) SDK, fixed batches of ≤ 250 objects"),
+        ("fixed-1000", "(f) SDK, fixed batches of ≤ 1,000 objects"),
+        ("fixed-4000", "(f) SDK, fixed batches of ≤ 4,000 objects"),
+        ("cli", "(g) `speckle push` from an NDJSON file"),
     ];
     let _ = CLI_BINARY.set(cli::build_binary()?);
     let mut pushes = Vec::new();
@@ -230,12 +260,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 a / d.max(1e-9)
             );
         }
-        if let (Some(a), Some(e)) = (find("(a)"), find("(e)")) {
+        if let (Some(a), Some(e)) = (find("(a)"), find("(g)")) {
             println!(
                 "CLI push time / SDK push time = {:.2} (goal: at most 1.10)\n",
                 a / e.max(1e-9)
             );
         }
+        ratios_to_baselines(rows);
     }
 
     if args.streamed > 0 {
@@ -263,4 +294,33 @@ fn os() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
         })
         .unwrap_or_else(|| std::env::consts::OS.to_owned())
+}
+
+/// The ratios of items 2 and 3 of the performance goals: the typed pull
+/// against (e), and the adaptive push against the best fixed batch size of
+/// the sweep (f) and against the connectors' strategy (b).
+fn ratios_to_baselines(rows: &[(&str, e2e::Measure)]) {
+    let rate = |prefix: &str| {
+        rows.iter()
+            .find(|(n, _)| n.starts_with(prefix))
+            .map(|(_, m)| m.objects_per_s())
+    };
+    let Some(sdk) = rate("(a)") else { return };
+    if let Some(value) = rate("(e)") {
+        println!(
+            "ratio (objects/s): SDK/(e) decoded into Value = {:.2}\n",
+            sdk / value.max(1e-9)
+        );
+    }
+    let best_fixed = rows
+        .iter()
+        .filter(|(n, _)| n.starts_with("(f)"))
+        .map(|(_, m)| m.objects_per_s())
+        .fold(0.0_f64, f64::max);
+    if best_fixed > 0.0 {
+        println!(
+            "ratio (objects/s): adaptive SDK/best fixed batch size (f) = {:.2}\n",
+            sdk / best_fixed
+        );
+    }
 }

@@ -67,6 +67,8 @@ async fn thousands_of_objects_go_up_and_come_back_identical_and_in_order() {
 
         let options = PushOptions {
             max_batch_objects: 200,
+            // The per-request cap is what is checked below.
+            adaptive: false,
             ..PushOptions::default()
         };
         let outcome = streams

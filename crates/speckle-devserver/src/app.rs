@@ -22,6 +22,25 @@ pub(crate) struct Settings {
     pub(crate) canonical_url: String,
     /// The plugin manifests (a JSON array).
     pub(crate) plugins: Json,
+    /// The test-only extra cost of bulk saves (see `Config::quadratic_save_cost`).
+    pub(crate) quadratic_save_cost: Option<QuadraticCost>,
+    /// The test-only fixed cost of bulk saves (see `Config::fixed_save_cost`).
+    pub(crate) fixed_save_cost: Duration,
+}
+
+/// An extra cost of `cost × (n / reference)²` for saving `n` new objects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuadraticCost {
+    pub(crate) reference: usize,
+    pub(crate) cost: Duration,
+}
+
+impl QuadraticCost {
+    /// The extra time a save of `new_objects` new objects takes.
+    pub(crate) fn of(&self, new_objects: usize) -> Duration {
+        let ratio = new_objects as f64 / self.reference as f64;
+        self.cost.mul_f64(ratio * ratio)
+    }
 }
 
 impl Settings {
@@ -55,6 +74,8 @@ impl Settings {
             ping_interval: config.ping_interval,
             canonical_url: url.to_string(),
             plugins: Json::Arr(plugins),
+            quadratic_save_cost: config.quadratic_save_cost,
+            fixed_save_cost: config.fixed_save_cost,
         }
     }
 }

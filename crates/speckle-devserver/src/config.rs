@@ -34,6 +34,8 @@ pub struct Config {
     pub(crate) jwt_secret: Option<crate::auth::Secret>,
     pub(crate) plugins: Vec<serde_json::Value>,
     pub(crate) busy_timeout: Duration,
+    pub(crate) quadratic_save_cost: Option<crate::app::QuadraticCost>,
+    pub(crate) fixed_save_cost: Duration,
 }
 
 impl Default for Config {
@@ -50,6 +52,8 @@ impl Default for Config {
             jwt_secret: None,
             plugins: Vec::new(),
             busy_timeout: Duration::from_secs(5),
+            quadratic_save_cost: None,
+            fixed_save_cost: Duration::ZERO,
         }
     }
 }
@@ -148,6 +152,43 @@ impl Config {
     #[must_use]
     pub fn plugins(mut self, manifests: Vec<serde_json::Value>) -> Self {
         self.plugins = manifests;
+        self
+    }
+
+    /// **Tests and benchmarks only**: makes `POST /objects` cost
+    /// `cost × (n / reference)²` more for a request that inserts `n` new
+    /// objects, like the real server's bulk save, whose work grows with the
+    /// square of the new objects in one request. The wait holds the storage
+    /// thread (as the real server's one worker is held), so concurrent
+    /// requests queue behind it. Deterministic and CPU-free (a sleep), so
+    /// that clients can be tested against a server whose best request size
+    /// is a few hundred objects. Off by default; never for real use.
+    ///
+    /// ```
+    /// use speckle_devserver::Config;
+    /// use std::time::Duration;
+    /// // 1,000 new objects in one request: 1 s extra; 250: 62.5 ms.
+    /// let config = Config::default().quadratic_save_cost(1_000, Duration::from_secs(1));
+    /// # let _ = config;
+    /// ```
+    #[must_use]
+    pub fn quadratic_save_cost(mut self, reference: usize, cost: Duration) -> Self {
+        self.quadratic_save_cost = Some(crate::app::QuadraticCost {
+            reference: reference.max(1),
+            cost,
+        });
+        self
+    }
+
+    /// **Tests and benchmarks only**: makes every `POST /objects` that
+    /// inserts new objects cost `cost` more, whatever their number: a
+    /// server whose cost per request is mostly fixed (a slow disk's commit,
+    /// a long round trip), where larger requests move objects faster. Held
+    /// on the storage thread like [`Config::quadratic_save_cost`]. Off by
+    /// default; never for real use.
+    #[must_use]
+    pub fn fixed_save_cost(mut self, cost: Duration) -> Self {
+        self.fixed_save_cost = cost;
         self
     }
 }

@@ -29,7 +29,16 @@ fn is_placeholder(o: &Json) -> bool {
 /// hash already exists among the caller's own objects to that object,
 /// inserts the rest in one go, and returns the input with `_id`s, in input
 /// order.
-pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Result<Vec<Json>, Fail> {
+pub(crate) fn bulk_save(db: &Db, objects: Vec<Json>, user_id: &str) -> Result<Vec<Json>, Fail> {
+    bulk_save_counted(db, objects, user_id).map(|(saved, _)| saved)
+}
+
+/// [`bulk_save`], and how many new objects it inserted.
+fn bulk_save_counted(
+    db: &Db,
+    mut objects: Vec<Json>,
+    user_id: &str,
+) -> Result<(Vec<Json>, usize), Fail> {
     for o in objects.iter_mut() {
         match o {
             Json::Obj(m) => {
@@ -53,7 +62,7 @@ pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Resul
         }
     }
     if objects.is_empty() || objects.iter().all(is_placeholder) {
-        return Ok(objects);
+        return Ok((objects, 0));
     }
     // Deduplication against the caller's own objects only (the real
     // server matches anyone's, so a planted hash hijacks uploads).
@@ -127,7 +136,7 @@ pub(crate) fn bulk_save(db: &Db, mut objects: Vec<Json>, user_id: &str) -> Resul
             }
         }
     }
-    Ok(objects)
+    Ok((objects, docs.len()))
 }
 
 fn placeholders_of(saved: &[Json]) -> Json {
@@ -145,11 +154,21 @@ pub(crate) fn create(db: &mut Db, ctx: &Ctx) -> Reply {
         Json::Arr(a) => a.clone(),
         other => vec![other.clone()],
     };
-    match bulk_save(db, objects, ctx.user_id()) {
-        Ok(saved) => success(vec![
-            ("message", Json::str("Saved objects to database.")),
-            ("resources", placeholders_of(&saved)),
-        ]),
+    match bulk_save_counted(db, objects, ctx.user_id()) {
+        Ok((saved, inserted)) => {
+            // Test-only costs: they hold the storage thread, as the real
+            // server's bulk save holds its one worker.
+            if let Some(cost) = &ctx.settings.quadratic_save_cost {
+                std::thread::sleep(cost.of(inserted));
+            }
+            if inserted > 0 && !ctx.settings.fixed_save_cost.is_zero() {
+                std::thread::sleep(ctx.settings.fixed_save_cost);
+            }
+            success(vec![
+                ("message", Json::str("Saved objects to database.")),
+                ("resources", placeholders_of(&saved)),
+            ])
+        }
         Err(f) => Reply::fail(400, f.text()),
     }
 }

@@ -12,6 +12,7 @@
 //! - [`check_writable`] proves, before a push meant for a stream, that the
 //!   stream exists and the caller may write it.
 
+mod adaptive;
 mod cache;
 pub(crate) mod prepare;
 mod progress;

@@ -4,12 +4,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, Stream, StreamExt};
 use speckle_types::{ObjectId, SpeckleObject};
 
+use super::adaptive::{batching_for, Batching};
 use super::cache::ObjectCache;
 use super::prepare::{check, encode_into, upload_kind, Check, HashKey, UploadKind};
 use super::progress::{Progress, ProgressFn};
@@ -24,9 +26,11 @@ use crate::{execute, missing, Client, EnvelopeExt, Error, ErrorKind};
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct PushOptions {
-    /// Most objects per request (default 250).
+    /// Most objects per request (default 250); with
+    /// [`adaptive`](Self::adaptive) on, where requests start from.
     pub max_batch_objects: usize,
-    /// Most JSON bytes per request (default 2 MB, well under the server's 10 MB).
+    /// Most JSON bytes per request (default 2 MB, well under the server's
+    /// 10 MB); a maximum with [`adaptive`](Self::adaptive) on too.
     pub max_batch_bytes: usize,
     /// Requests in flight (default 4).
     pub concurrency: usize,
@@ -39,6 +43,14 @@ pub struct PushOptions {
     pub progress: Option<ProgressFn>,
     /// The number of objects, when the caller knows it (for progress).
     pub total: Option<u64>,
+    /// Adapt the objects per request to the rate the server gives (default
+    /// on): starting from `max_batch_objects`, requests grow while the
+    /// objects per second grow and shrink when they drop, so a server whose
+    /// cost per request grows faster than linearly settles near its best
+    /// size and one without such a cost gets large requests. Bodies never
+    /// exceed `max_batch_bytes` (and shrink with the objects). Off: every
+    /// request uses the two limits as given.
+    pub adaptive: bool,
 }
 
 impl Default for PushOptions {
@@ -51,6 +63,7 @@ impl Default for PushOptions {
             cache: None,
             progress: None,
             total: None,
+            adaptive: true,
         }
     }
 }
@@ -86,6 +99,13 @@ pub struct PushStats {
     pub requests: u64,
     /// Request body bytes sent (before gzip).
     pub bytes: u64,
+    /// Objects in the largest request sent.
+    pub largest_request_objects: u64,
+    /// The objects-per-request limit at the end of the push (what
+    /// [`PushOptions::adaptive`] settled on; the option itself when off).
+    pub final_batch_objects: u64,
+    /// The bytes-per-request limit at the end of the push.
+    pub final_batch_bytes: u64,
 }
 
 /// The result of a push: one id per input object, in input order.
@@ -138,6 +158,8 @@ struct Entry {
 struct Batch {
     body: Vec<u8>,
     entries: Vec<Entry>,
+    /// The epoch of the limits it was cut with (for adaptive batching).
+    epoch: u64,
 }
 
 impl Batch {
@@ -147,6 +169,7 @@ impl Batch {
         Self {
             body,
             entries: Vec::new(),
+            epoch: 0,
         }
     }
 
@@ -290,6 +313,8 @@ struct Done {
     placeholders: u64,
     /// The request failure that ended this piece of work early.
     error: Option<Error>,
+    /// For a batch: the epoch of its limits and its objects.
+    batch: Option<(u64, u64)>,
 }
 
 /// Packs the input into batches, lazily: only what the sending stage asks
@@ -303,21 +328,25 @@ struct Packer<S> {
     cache: Option<Arc<ObjectCache>>,
     max_objects: usize,
     max_bytes: usize,
+    batching: Arc<Batching>,
     exhausted: bool,
 }
 
 impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
     fn flush(&mut self) {
         if !self.batch.entries.is_empty() {
-            let full = std::mem::replace(
+            let mut full = std::mem::replace(
                 &mut self.batch,
                 Batch::new(self.max_bytes.min(1 << 24) + 64),
             );
+            full.epoch = self.batching.limits().epoch;
             self.ready.push_back(Work::Batch(full));
         }
     }
 
     fn accept(&mut self, object: SpeckleObject) {
+        let limits = self.batching.limits();
+        (self.max_objects, self.max_bytes) = (limits.objects, limits.bytes);
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
         let object = match check(object) {
@@ -429,6 +458,7 @@ pub async fn push_stream<S>(
 where
     S: Stream<Item = SpeckleObject> + Unpin + Send,
 {
+    let batching = Arc::new(batching_for(options));
     let packer = Packer {
         input: objects,
         next_index: 0,
@@ -438,6 +468,7 @@ where
         cache: options.cache.clone(),
         max_objects: options.max_batch_objects.max(1),
         max_bytes: options.max_batch_bytes.max(1),
+        batching: batching.clone(),
         exhausted: false,
     };
     // Set on the first failure: no new work is read after it, while the
@@ -476,6 +507,10 @@ where
         if let Some(error) = done.error {
             stopped.store(true, Ordering::Relaxed);
             first_error.get_or_insert(error);
+        } else if let Some((epoch, objects)) = done.batch {
+            batching.finished(epoch, objects, done.bytes, Instant::now());
+            outcome.stats.largest_request_objects =
+                outcome.stats.largest_request_objects.max(objects);
         }
         let handled = done.resolved.len() + done.failures.len() + done.duplicates.len();
         for (index, id) in done.resolved {
@@ -520,6 +555,9 @@ where
         outcome.ids.resize(read, None);
     }
     outcome.stats.objects = outcome.ids.len() as u64;
+    let limits = batching.limits();
+    outcome.stats.final_batch_objects = limits.objects as u64;
+    outcome.stats.final_batch_bytes = limits.bytes as u64;
     // Flushed on failure too: what was stored is known to the next push.
     let flushed = match &options.cache {
         Some(cache) => cache.flush(),
@@ -585,6 +623,7 @@ async fn run(client: &Client, work: Work, options: &PushOptions) -> Done {
             error,
         }),
         Work::Batch(batch) => {
+            done.batch = Some((batch.epoch, batch.entries.len() as u64));
             // What parts of a split batch stored stays in `done`.
             if let Err(error) = send(client, batch, options, &mut done).await {
                 done.error = Some(error);
