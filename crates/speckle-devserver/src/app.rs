@@ -14,6 +14,8 @@ pub(crate) struct Settings {
     pub(crate) server_name: String,
     pub(crate) public_registration: bool,
     pub(crate) expose_emails: bool,
+    /// Log one line per request to stderr.
+    pub(crate) log_requests: bool,
     pub(crate) public_streams: bool,
     pub(crate) jwt_secret: crate::auth::Secret,
     pub(crate) request_limit: usize,
@@ -68,6 +70,7 @@ impl Settings {
             server_name: config.server_name.clone(),
             public_registration: config.public_registration,
             expose_emails: config.expose_emails,
+            log_requests: config.log_requests,
             public_streams: config.public_streams,
             jwt_secret,
             request_limit: config.request_limit,

@@ -36,6 +36,7 @@ pub struct Config {
     pub(crate) busy_timeout: Duration,
     pub(crate) quadratic_save_cost: Option<crate::app::QuadraticCost>,
     pub(crate) fixed_save_cost: Duration,
+    pub(crate) log_requests: bool,
 }
 
 impl Default for Config {
@@ -54,6 +55,7 @@ impl Default for Config {
             busy_timeout: Duration::from_secs(5),
             quadratic_save_cost: None,
             fixed_save_cost: Duration::ZERO,
+            log_requests: false,
         }
     }
 }
@@ -108,6 +110,15 @@ impl Config {
     #[must_use]
     pub fn public_registration(mut self, open: bool) -> Self {
         self.public_registration = open;
+        self
+    }
+
+    /// Whether each request is logged to stderr as one line: method, path
+    /// (never the query, which can hold a websocket's token), status and
+    /// time taken (default false; the binary's `--log`, or any `RUST_LOG`).
+    #[must_use]
+    pub fn log_requests(mut self, log: bool) -> Self {
+        self.log_requests = log;
         self
     }
 

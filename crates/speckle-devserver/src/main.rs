@@ -25,6 +25,8 @@ OPTIONS:
     --private-streams        Make new streams private by default
     --invite-only            Refuse POST /accounts/register
     --expose-emails          Show e-mails in profiles and search results
+    --log                    Log each request to stderr: method, path, status, time
+                             (also on when RUST_LOG is set)
     -h, --help               Print this help
 ";
 
@@ -36,7 +38,10 @@ fn seconds(text: &str) -> Option<Duration> {
 }
 
 fn parse_args(args: &[String]) -> Result<Option<Config>, String> {
-    let mut config = Config::default().port(3000).data_file("speckle.db");
+    let mut config = Config::default()
+        .port(3000)
+        .data_file("speckle.db")
+        .log_requests(std::env::var_os("RUST_LOG").is_some_and(|v| !v.is_empty()));
     // An environment variable keeps the secret out of the process list.
     if let Some(secret) = std::env::var("SPECKLE_DEVSERVER_JWT_SECRET")
         .ok()
@@ -81,6 +86,7 @@ fn parse_args(args: &[String]) -> Result<Option<Config>, String> {
             "--private-streams" => config.public_streams(false),
             "--invite-only" => config.public_registration(false),
             "--expose-emails" => config.expose_emails(true),
+            "--log" => config.log_requests(true),
             other => return Err(format!("unknown option {other}")),
         };
     }

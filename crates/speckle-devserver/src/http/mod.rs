@@ -133,8 +133,26 @@ impl Ctx {
     }
 }
 
-/// The one axum handler: everything goes through here.
+/// The one axum handler: everything goes through here, and is logged when
+/// the server was asked to (`--log`).
 pub(crate) async fn entry(State(app): State<App>, req: Request) -> Response<Body> {
+    if !app.settings.log_requests {
+        return handle(app, req).await;
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    // The path only: a websocket's query holds its access token.
+    let path = req.uri().path().to_owned();
+    let response = handle(app, req).await;
+    eprintln!(
+        "{method} {path} {} {:.1} ms",
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    response
+}
+
+async fn handle(app: App, req: Request) -> Response<Body> {
     if crate::ws::is_upgrade(&req) {
         return crate::ws::upgrade(app, req);
     }
