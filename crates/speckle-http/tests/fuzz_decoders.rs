@@ -17,9 +17,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{json, Map, Value};
@@ -28,7 +25,7 @@ use speckle_http::endpoints::{accounts, clients, comments, objects, projects, se
 use speckle_http::transport::HttpResponse;
 use speckle_http::{execute, Client, Error, RetryPolicy};
 use speckle_types::{ObjectId, ResourceType};
-use support::{recorded, Canned, FakeTransport};
+use support::{recorded, Canned, CapturedLogs, FakeTransport};
 
 const SESSION: &str = "JWT eyJhbGciOiJIUzI1NiJ9.eyJfaWQiOiJmdXp6In0.fuzz-session-SIG";
 const API_TOKEN: &str = "JWT eyJhbGciOiJIUzI1NiJ9.eyJfaWQiOiJhcGkifQ.fuzz-api-SIG";
@@ -347,19 +344,6 @@ fn printed(error: &Error) -> Vec<String> {
     texts
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -372,13 +356,7 @@ async fn mutated_real_answers_never_panic_nor_leak_a_token() {
     let seed = env_number("SPECKLE_FUZZ_SEED", DEFAULT_SEED);
     let cases = env_number("SPECKLE_FUZZ_CASES", 25);
     let mut rng = fastrand::Rng::with_seed(seed);
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::install();
 
     let mut errors = 0u64;
     let mut runs = 0u64;
@@ -436,7 +414,7 @@ async fn mutated_real_answers_never_panic_nor_leak_a_token() {
             }
         }
     }
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     for marker in MARKERS {
         assert!(!logs.contains(marker), "{marker} leaked in the logs");
     }

@@ -9,42 +9,19 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use serde_json::json;
 use speckle_http::endpoints::{accounts, streams};
 use speckle_http::execute;
-use support::{expect, mock_server, recorded, Exact};
+use support::{expect, mock_server, recorded, CapturedLogs, Exact};
 use wiremock::matchers::any;
 use wiremock::{Mock, ResponseTemplate};
 
 const SESSION: &str = "JWT session-SECRET-1";
 const PASSWORD: &str = "password-SECRET-2";
 
-/// Collects everything `tracing` writes, at every level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_reaches_debug_display_errors_or_logs() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::install();
 
     let server = mock_server().await;
     // Login answers with the recorded document, whose tokens are replaced by ours.
@@ -87,7 +64,7 @@ async fn no_secret_reaches_debug_display_errors_or_logs() {
         format!("{register:?}"),
         format!("{login_endpoint:?}"),
     ];
-    printed.push(String::from_utf8(captured.0.lock().unwrap().clone()).unwrap());
+    printed.push(captured.text());
     assert!(
         !printed.last().unwrap().is_empty(),
         "the capture saw the requests"
@@ -184,13 +161,7 @@ fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
 
 #[tokio::test]
 async fn no_error_kind_holds_a_secret() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = CapturedLogs::install();
 
     let mut errors: Vec<(&str, speckle_http::Error)> = Vec::new();
     let login = || accounts::Login::new("a@example.com", PASSWORD);
@@ -389,7 +360,7 @@ async fn no_error_kind_holds_a_secret() {
     for (label, error) in &errors {
         assert_clean(label, &printed(error));
     }
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.text();
     assert!(!logs.is_empty());
     assert_clean("tracing", &[logs]);
     // The bodies are still there, redacted: the user sees what came back.
