@@ -105,6 +105,13 @@ impl DevServer {
         self.hub.len()
     }
 
+    /// Returns once at least `count` websockets are connected and
+    /// registered (rooms of their URL joined): a test waits for this before
+    /// sending to a socket, instead of sleeping. Bound it with a timeout.
+    pub async fn wait_for_sockets(&self, count: usize) {
+        self.hub.wait_for_len(count).await;
+    }
+
     /// The port the server listens on.
     pub fn port(&self) -> u16 {
         self.port

@@ -543,15 +543,9 @@ async fn ws(server: &DevServer, query: &str) -> Ws {
     let (ws, _) = tokio_tungstenite::connect_async(url)
         .await
         .expect("ws connect");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.socket_count() <= before {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "socket never registered"
-        );
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), server.wait_for_sockets(before + 1))
+        .await
+        .expect("socket never registered");
     ws
 }
 

@@ -28,14 +28,9 @@ type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 async fn connect(server: &DevServer, query: &str) -> Ws {
     let before = server.socket_count();
     let ws = connect_only(&server.url(), query).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while server.socket_count() <= before {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the socket was never registered"
-        );
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    tokio::time::timeout(Duration::from_secs(10), server.wait_for_sockets(before + 1))
+        .await
+        .expect("the socket was never registered");
     ws
 }
 

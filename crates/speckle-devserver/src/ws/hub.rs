@@ -93,6 +93,8 @@ pub(crate) struct Hub {
     peers: Mutex<HashMap<u64, Peer>>,
     next: AtomicU64,
     stop: watch::Sender<bool>,
+    /// Woken whenever a socket is registered.
+    registered: Notify,
 }
 
 impl Default for Hub {
@@ -110,6 +112,7 @@ impl Hub {
             peers: Mutex::new(HashMap::new()),
             next: AtomicU64::new(1),
             stop: watch::channel(false).0,
+            registered: Notify::new(),
         }
     }
 
@@ -156,6 +159,8 @@ impl Hub {
                 outbox,
             },
         );
+        drop(peers);
+        self.registered.notify_waiters();
         (conn, id, renamed)
     }
 
@@ -233,6 +238,20 @@ impl Hub {
     /// Number of connected sockets.
     pub(crate) fn len(&self) -> usize {
         self.peers().len()
+    }
+
+    /// Returns once at least `count` sockets are registered.
+    pub(crate) async fn wait_for_len(&self, count: usize) {
+        loop {
+            // Listen before looking, so a registration in between is seen.
+            let registered = self.registered.notified();
+            tokio::pin!(registered);
+            registered.as_mut().enable();
+            if self.len() >= count {
+                return;
+            }
+            registered.await;
+        }
     }
 }
 
