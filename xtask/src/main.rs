@@ -3,7 +3,7 @@
 //!
 //! - `test [--server URL]`: every test of the workspace (unit, integration,
 //!   contract, doc tests), then each TLS feature set (rustls, native-tls,
-//!   both, none). With `--server` (or `SPECKLE_TEST_SERVER`), the
+//!   both, none) and the HTTP-only facade (no `ws`). With `--server` (or `SPECKLE_TEST_SERVER`), the
 //!   contract suite targets that server instead of the embedded one.
 //! - `ci`: what CI checks, and all that `.ci/run` runs once it has installed
 //!   the tools: formatting, clippy, `test`, docs, cargo-deny.
@@ -61,15 +61,28 @@ fn test(args: &[String]) -> Result<(), String> {
 
 /// The TLS feature sets users can pick, each built and tested: the test
 /// `tls_backend` reads the ClientHello that HTTPS and `wss://` send and checks
-/// that it comes from the library the features promise.
+/// that it comes from the library the features promise. Websockets (`ws`) are
+/// a default feature of the facade, so each set that names its features
+/// names `ws` too; [`http_only`] checks the facade without it.
 fn tls_feature_sets() -> Result<(), String> {
     // No TLS at all: plain http:// and ws:// only; `wss://` must say why.
     let mut none = cargo();
     none.args(["test", "-p", "speckle-ws", "--no-default-features", "--lib"]);
     run("TLS feature set: none (speckle-ws)", none)?;
     let mut none_facade = cargo();
-    none_facade.args(["check", "-p", "speckle", "--no-default-features"]);
-    run("TLS feature set: none (facade builds)", none_facade)?;
+    none_facade.args([
+        "check",
+        "-p",
+        "speckle",
+        "--no-default-features",
+        "--features",
+        "ws",
+    ]);
+    run(
+        "TLS feature set: none (facade with websockets builds)",
+        none_facade,
+    )?;
+    http_only()?;
     if !openssl_available() {
         let hint = "OpenSSL's development files were not found (on Debian/Ubuntu: \
                     apt-get install libssl-dev pkg-config)";
@@ -86,7 +99,7 @@ fn tls_feature_sets() -> Result<(), String> {
         "speckle",
         "--no-default-features",
         "--features",
-        "native-tls",
+        "native-tls,ws",
         "--test",
         "tls_backend",
     ]);
@@ -113,6 +126,83 @@ fn tls_feature_sets() -> Result<(), String> {
         "tls_backend",
     ]);
     run("TLS feature set: rustls + native-tls (rustls wins)", both)
+}
+
+/// Crates that only the facade's `ws` feature may bring in.
+const WEBSOCKET_CRATES: [&str; 2] = ["speckle-ws", "tokio-tungstenite"];
+
+/// The facade without its default `ws` feature, as an HTTP-only program
+/// picks it (`default-features = false, features = ["rustls"]`): it builds,
+/// its dependency tree has no websocket crate left (a TLS feature must not
+/// pull one back in), HTTPS goes through rustls, and the HTTP crate's tests
+/// pass without websocket errors in its error type.
+fn http_only() -> Result<(), String> {
+    let http_only_features = ["--no-default-features", "--features", "rustls"];
+    let mut build = cargo();
+    build
+        .args(["check", "-p", "speckle"])
+        .args(http_only_features);
+    run("HTTP only: the facade builds without ws", build)?;
+
+    no_websocket_crates(&http_only_features)?;
+
+    let mut https = cargo();
+    https
+        .args(["test", "-p", "speckle", "--test", "tls_backend"])
+        .args(http_only_features);
+    run("HTTP only: HTTPS through rustls", https)?;
+
+    let mut http_tests = cargo();
+    http_tests
+        .args(["test", "-p", "speckle-http", "--lib", "--tests"])
+        .args(http_only_features);
+    run("HTTP only: speckle-http tests without ws", http_tests)
+}
+
+/// Fails when the facade's normal dependency tree with `features` holds a
+/// crate of [`WEBSOCKET_CRATES`].
+fn no_websocket_crates(features: &[&str]) -> Result<(), String> {
+    let description = "HTTP only: no websocket crate in the dependency tree";
+    eprintln!("xtask: {description}");
+    let mut tree = cargo();
+    tree.args(["tree", "-p", "speckle", "-e", "normal", "--prefix", "none"])
+        .args(features);
+    let output = tree
+        .output()
+        .map_err(|e| format!("{description}: could not start cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{description}: cargo tree failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let websocket_lines = websocket_crates_in(&tree);
+    if !websocket_lines.is_empty() {
+        return Err(format!(
+            "{description}: without the `ws` feature the facade still depends on {}",
+            websocket_lines.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// The lines of a `cargo tree --prefix none` listing that name a websocket
+/// crate.
+fn websocket_crates_in(tree: &str) -> Vec<&str> {
+    let mut lines: Vec<&str> = tree
+        .lines()
+        // `(*)` marks a crate listed before; it is the same crate.
+        .map(|line| line.trim_end_matches(" (*)"))
+        .filter(|line| {
+            let name = line.split_whitespace().next().unwrap_or_default();
+            WEBSOCKET_CRATES.contains(&name)
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines
 }
 
 /// Whether the native-tls feature can build here (OpenSSL on Linux).
@@ -193,5 +283,28 @@ fn main() -> ExitCode {
             eprintln!("xtask: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::websocket_crates_in;
+
+    #[test]
+    fn finds_websocket_crates_by_exact_name_once_each() {
+        let tree = "speckle v0.1.0 (/work/crates/speckle)\n\
+                    tokio v1.47.0\n\
+                    tokio-tungstenite v0.26.2\n\
+                    tokio-tungstenite v0.26.2 (*)\n\
+                    speckle-ws v0.1.0 (/work/crates/speckle-ws)\n\
+                    tokio-tungstenite-extra v1.0.0\n";
+        assert_eq!(
+            websocket_crates_in(tree),
+            [
+                "speckle-ws v0.1.0 (/work/crates/speckle-ws)",
+                "tokio-tungstenite v0.26.2",
+            ]
+        );
+        assert!(websocket_crates_in("speckle v0.1.0\ntokio v1.47.0\n").is_empty());
     }
 }

@@ -86,7 +86,8 @@ pub enum ErrorKind {
     /// admin listing that `set_role` reads).
     NotFound(String),
     /// A live connection (websocket) failed; [`Error::websocket`] gives the
-    /// websocket error to branch on its kind.
+    /// websocket error to branch on its kind. Only with the `ws` feature.
+    #[cfg(feature = "ws")]
     WebSocket(speckle_ws::WsError),
 }
 
@@ -248,7 +249,9 @@ impl Error {
         self.context().and_then(|c| c.hint.as_deref())
     }
 
-    /// The websocket error, for an error of a live connection.
+    /// The websocket error, for an error of a live connection. Only with
+    /// the `ws` feature.
+    #[cfg(feature = "ws")]
     pub fn websocket(&self) -> Option<&speckle_ws::WsError> {
         match &self.kind {
             ErrorKind::WebSocket(error) => Some(error),
@@ -256,7 +259,8 @@ impl Error {
         }
     }
 
-    /// A live connection (websocket) failed.
+    /// A live connection (websocket) failed. Only with the `ws` feature.
+    #[cfg(feature = "ws")]
     pub fn is_websocket(&self) -> bool {
         matches!(self.kind, ErrorKind::WebSocket(_))
     }
@@ -444,6 +448,7 @@ impl fmt::Display for Error {
             ErrorKind::NotAuthenticated => {
                 f.write_str("this route needs a token: log in or set a token first")
             }
+            #[cfg(feature = "ws")]
             ErrorKind::WebSocket(error) => write!(f, "{error}"),
         }?;
         if let Some(detail) = self.context().and_then(|c| c.detail.as_deref()) {
@@ -484,6 +489,7 @@ impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.kind {
             // Display shows the websocket error itself: its cause is next.
+            #[cfg(feature = "ws")]
             ErrorKind::WebSocket(error) => error.source(),
             _ => self
                 .source
@@ -496,6 +502,7 @@ impl StdError for Error {
 /// Websocket errors are SDK errors too, so `?` works across HTTP calls and
 /// live connections in one function. The websocket error is already
 /// scrubbed of the access token.
+#[cfg(feature = "ws")]
 impl From<speckle_ws::WsError> for Error {
     fn from(error: speckle_ws::WsError) -> Self {
         Self::new(ErrorKind::WebSocket(error))

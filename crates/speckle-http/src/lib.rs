@@ -31,6 +31,11 @@
 //! # TLS
 //! `rustls` (default) or `native-tls`; with both on, rustls is used. Without
 //! either, only `http://` servers can be reached.
+//!
+//! # Websocket errors
+//! `ws` (default): the [`Error`] type also carries the errors of live
+//! connections (the `speckle-ws` crate), so `?` mixes HTTP calls and
+//! sockets. Without it, nothing of the websocket stack is compiled in.
 
 mod auth;
 mod base_url;

@@ -58,7 +58,7 @@
 //! | upload into a stream after checking write access | [`streams().push_objects`](resources::Streams::push_objects) |
 //! | set a stream's object list (placeholders) | [`streams().update`](resources::Streams::update) |
 //! | any route with full control | [`http::execute`] with an [`http::endpoints`] type |
-//! | live events of a stream | [`SpeckleClient::websockets`] |
+//! | live events of a stream (`ws` feature) | [`SpeckleClient::websockets`][websockets] |
 //!
 //! ## Layers
 //!
@@ -66,23 +66,38 @@
 //! - [`http`] (`speckle-http`): one [`Endpoint`](http::Endpoint) type per
 //!   server route and [`execute`](http::execute), for full control
 //!   (`speckle::http::execute(client.http(), &endpoint)`).
-//! - [`ws`] (`speckle-ws`): live stream websockets
-//!   ([`SpeckleClient::websockets`]).
+//! - [`ws`][ws-module] (`speckle-ws`, with the `ws` feature): live stream
+//!   websockets ([`SpeckleClient::websockets`][websockets]).
 //! - [`SpeckleClient`]: the convenient API over all of them.
 //!
 //! ## Features
 //!
 //! - `rustls` (default): TLS through rustls.
 //! - `native-tls`: TLS through the platform library.
+//! - `ws` (default): live stream websockets: `speckle::ws`,
+//!   `SpeckleClient::websockets`, `Streams::announce`, and websocket errors
+//!   inside [`Error`]. A program that only makes HTTP calls turns it off
+//!   (`default-features = false, features = ["rustls"]`) and builds without
+//!   the websocket stack (`speckle-ws`, `tokio-tungstenite`).
 //! - `accounts`: `speckle::accounts::AccountStore`, the user's accounts in
 //!   the local cache shared with the other Speckle tools, and
 //!   `SpeckleClient::from_default_account()`.
+//!
+//! The websocket items of these docs exist only with `ws`: without it, the
+//! links to them lead here.
+//!
+#![cfg_attr(feature = "ws", doc = "[websockets]: SpeckleClient::websockets")]
+#![cfg_attr(feature = "ws", doc = "[ws-module]: crate::ws")]
+#![cfg_attr(not(feature = "ws"), doc = "[websockets]: #features")]
+#![cfg_attr(not(feature = "ws"), doc = "[ws-module]: #features")]
 
 #[cfg(feature = "accounts")]
 pub mod accounts;
 mod client;
 #[cfg(feature = "accounts")]
 mod client_accounts;
+#[cfg(feature = "ws")]
+mod client_ws;
 pub mod resources;
 
 pub use client::{SpeckleClient, SpeckleClientBuilder};
@@ -105,6 +120,8 @@ pub mod http {
 /// Live stream websockets (the `speckle-ws` crate): a
 /// [`SpeckleSocket`] is a `Stream` of [`Event`]s with a cloneable
 /// [`SocketHandle`] to send; it reconnects, re-joins its rooms and answers heartbeats.
+/// Only with the `ws` feature (on by default).
+#[cfg(feature = "ws")]
 pub mod ws {
     #[doc(inline)]
     pub use speckle_ws::*;
@@ -114,23 +131,25 @@ pub mod ws {
 /// common models, `json!` for free-form payloads, and `StreamExt` to consume
 /// [`pull`](resources::Objects::pull) streams and socket events with
 /// `.next().await`; with it, `speckle` and `tokio` are the only dependencies
-/// a program needs.
+/// a program needs. The socket types (`SpeckleSocket`, `Event`, `Incoming`)
+/// come with the `ws` feature.
 ///
 /// ```no_run
 /// use speckle::prelude::*;
 ///
 /// # async fn demo(client: SpeckleClient) -> Result<(), Error> {
-/// let mut socket = client.websockets("60uCme_s0", "my-client-id")?;
-/// while let Some(event) = socket.next().await {
-///     println!("{event:?}");
+/// let mut objects = client.objects().pull(["5b0c7f0a3a9f", "5b0c7f0a3a9e"]);
+/// while let Some(pulled) = objects.next().await {
+///     println!("{:?}", pulled?);
 /// }
 /// # Ok(()) }
 /// ```
 pub mod prelude {
     #[doc(no_inline)]
-    pub use crate::{
-        Error, Event, Incoming, Point, SpeckleClient, SpeckleObject, SpeckleSocket, Stream,
-    };
+    pub use crate::{Error, Point, SpeckleClient, SpeckleObject, Stream};
+    #[cfg(feature = "ws")]
+    #[doc(no_inline)]
+    pub use crate::{Event, Incoming, SpeckleSocket};
     #[doc(no_inline)]
     pub use futures_util::{Stream as AsyncStream, StreamExt};
     #[doc(no_inline)]
@@ -154,14 +173,16 @@ pub use speckle_types::{
     ObjectType, PluginManifest, Point, Polyline, Project, ProjectId, ResourceType, Role,
     ServerInfo, SpeckleObject, Stream, StreamId, User, UserId, Vector,
 };
+#[cfg(feature = "ws")]
 #[doc(inline)]
 pub use speckle_ws::{
     Event, Incoming, SocketConfig, SocketHandle, SpeckleSocket, WsError, WsErrorKind,
 };
 
-/// The README's examples, compiled as doc tests so they cannot rot.
+/// The README's examples, compiled as doc tests so they cannot rot. They
+/// show the default features, live sockets included, so they need `ws`.
 #[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "ws"))]
 pub struct ReadmeDoctests;
 
 /// Re-exported so callers can read tokens: `client.apitoken().map(|t| t.expose_secret().to_owned())`.

@@ -12,13 +12,10 @@
 mod support;
 
 use std::path::PathBuf;
-use std::time::Duration;
 
-use futures_util::StreamExt;
-use speckle::ws::{Event, Incoming};
 use speckle::{Point, ProgressFn, PushOptions, SpeckleObject, Stream};
 use speckle_devserver::{Config, DevServer};
-use support::{user, wait_until_in_stream_room, RequestLog};
+use support::{user, RequestLog};
 
 fn points(n: usize) -> Vec<SpeckleObject> {
     (0..n)
@@ -162,84 +159,98 @@ async fn a_push_cut_by_a_server_stop_keeps_its_outcome_and_resumes_without_dupli
     let _ = std::fs::remove_file(&file);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_announced_push_reaches_the_other_sockets_of_the_room() {
-    let server = DevServer::start(Config::default()).await.unwrap();
-    let client = user(&server.url(), "announcer", None).await;
-    let stream_id = new_stream(&client, false).await;
+/// Announcing needs sockets: the `ws` feature.
+#[cfg(feature = "ws")]
+mod announced {
+    use std::time::Duration;
 
-    let mut receiver = client.websockets(&stream_id, "receiver-1").unwrap();
-    let mut sender = client.websockets(&stream_id, "sender-1").unwrap();
-    // Both must be registered: the server drops frames of a socket it has
-    // not registered yet, and relays broadcasts only to room members.
-    let receiver_handle = receiver.handle().clone();
-    wait_until_in_stream_room(&receiver_handle, &mut receiver, &stream_id).await;
-    let sender_handle = sender.handle().clone();
-    wait_until_in_stream_room(&sender_handle, &mut sender, &stream_id).await;
+    use futures_util::StreamExt;
+    use speckle::ws::{Event, Incoming};
+    use speckle::{PushOptions, Stream};
+    use speckle_devserver::{Config, DevServer};
 
-    client
-        .streams()
-        .announce(&sender_handle)
-        .push_objects(&stream_id, points(20), &PushOptions::default())
-        .await
-        .unwrap();
+    use super::support::{user, wait_until_in_stream_room};
+    use super::{new_stream, points};
 
-    let heard = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(event) = receiver.next().await {
-            if let Event::Frame(Incoming::Broadcast(envelope)) = event {
-                return envelope;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_announced_push_reaches_the_other_sockets_of_the_room() {
+        let server = DevServer::start(Config::default()).await.unwrap();
+        let client = user(&server.url(), "announcer", None).await;
+        let stream_id = new_stream(&client, false).await;
+
+        let mut receiver = client.websockets(&stream_id, "receiver-1").unwrap();
+        let mut sender = client.websockets(&stream_id, "sender-1").unwrap();
+        // Both must be registered: the server drops frames of a socket it has
+        // not registered yet, and relays broadcasts only to room members.
+        let receiver_handle = receiver.handle().clone();
+        wait_until_in_stream_room(&receiver_handle, &mut receiver, &stream_id).await;
+        let sender_handle = sender.handle().clone();
+        wait_until_in_stream_room(&sender_handle, &mut sender, &stream_id).await;
+
+        client
+            .streams()
+            .announce(&sender_handle)
+            .push_objects(&stream_id, points(20), &PushOptions::default())
+            .await
+            .unwrap();
+
+        let heard = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(event) = receiver.next().await {
+                if let Event::Frame(Incoming::Broadcast(envelope)) = event {
+                    return envelope;
+                }
             }
-        }
-        panic!("the receiver's socket ended");
-    })
-    .await
-    .expect("no announcement within 20 s");
-    assert_eq!(heard.event_type(), Some("update-global"));
-    assert_eq!(
-        heard.sender_id.as_ref().map(|s| s.as_str()),
-        Some("sender-1")
-    );
-
-    // An update is announced too.
-    client
-        .streams()
-        .announce(&sender_handle)
-        .update(
-            &stream_id,
-            Stream {
-                name: Some("renamed".into()),
-                ..Default::default()
-            },
-        )
+            panic!("the receiver's socket ended");
+        })
         .await
-        .unwrap();
-    let heard = tokio::time::timeout(Duration::from_secs(20), async {
-        while let Some(event) = receiver.next().await {
-            if let Event::Frame(Incoming::Broadcast(envelope)) = event {
-                return envelope;
+        .expect("no announcement within 20 s");
+        assert_eq!(heard.event_type(), Some("update-global"));
+        assert_eq!(
+            heard.sender_id.as_ref().map(|s| s.as_str()),
+            Some("sender-1")
+        );
+
+        // An update is announced too.
+        client
+            .streams()
+            .announce(&sender_handle)
+            .update(
+                &stream_id,
+                Stream {
+                    name: Some("renamed".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let heard = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Some(event) = receiver.next().await {
+                if let Event::Frame(Incoming::Broadcast(envelope)) = event {
+                    return envelope;
+                }
             }
-        }
-        panic!("the receiver's socket ended");
-    })
-    .await
-    .expect("no announcement within 20 s");
-    assert_eq!(heard.event_type(), Some("update-global"));
+            panic!("the receiver's socket ended");
+        })
+        .await
+        .expect("no announcement within 20 s");
+        assert_eq!(heard.event_type(), Some("update-global"));
 
-    // A closed socket fails the call before anything is written.
-    sender_handle.close();
-    let mut states = sender_handle.state_changes();
-    tokio::time::timeout(Duration::from_secs(10), states.wait_for(|s| s.is_closed()))
-        .await
-        .unwrap()
-        .unwrap();
-    let before = server.object_count().await.unwrap();
-    let error = client
-        .streams()
-        .announce(&sender_handle)
-        .push_objects(&stream_id, points(30), &PushOptions::default())
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("closed"), "{error}");
-    assert_eq!(server.object_count().await.unwrap(), before);
-    receiver_handle.close();
+        // A closed socket fails the call before anything is written.
+        sender_handle.close();
+        let mut states = sender_handle.state_changes();
+        tokio::time::timeout(Duration::from_secs(10), states.wait_for(|s| s.is_closed()))
+            .await
+            .unwrap()
+            .unwrap();
+        let before = server.object_count().await.unwrap();
+        let error = client
+            .streams()
+            .announce(&sender_handle)
+            .push_objects(&stream_id, points(30), &PushOptions::default())
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains("closed"), "{error}");
+        assert_eq!(server.object_count().await.unwrap(), before);
+        receiver_handle.close();
+    }
 }

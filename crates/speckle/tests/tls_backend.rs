@@ -13,9 +13,6 @@
     clippy::indexing_slicing
 )]
 
-use std::time::Duration;
-
-use speckle::ws::{SocketConfig, SpeckleSocket};
 use speckle::{RetryPolicy, SpeckleClient};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
@@ -102,6 +99,8 @@ async fn https_uses_the_library_the_features_select() {
     );
 }
 
+/// Only with `ws`: without it there is no wss:// to check.
+#[cfg(feature = "ws")]
 #[tokio::test]
 async fn wss_uses_the_library_the_features_select() {
     assert_eq!(
@@ -111,12 +110,12 @@ async fn wss_uses_the_library_the_features_select() {
     );
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let config = SocketConfig::new(
+    let config = speckle::ws::SocketConfig::new(
         format!("https://127.0.0.1:{port}/api"),
         "6b0c43a384c96928c7155350",
     )
-    .connect_timeout(Duration::from_secs(5));
-    let socket = SpeckleSocket::connect(config).expect("socket");
+    .connect_timeout(std::time::Duration::from_secs(5));
+    let socket = speckle::ws::SpeckleSocket::connect(config).expect("socket");
     let suites = offered_suites(&listener).await;
     assert_backend(&suites, "wss");
     socket.handle().close();

@@ -2,6 +2,7 @@
 //! file, with the Python client's method names.
 
 mod accounts;
+mod announce;
 mod api_clients;
 mod comments;
 mod objects;

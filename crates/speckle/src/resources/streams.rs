@@ -1,5 +1,4 @@
 use futures_util::stream::BoxStream;
-use serde_json::{json, Value};
 use speckle_http::bulk::{self, PullOptions, Pulled, PushOptions, PushOutcome};
 use speckle_http::endpoints::streams::{
     ApplyStreamDelta, CloneStream, CreateStream, DeleteStream, DiffStreams, GetStream,
@@ -7,11 +6,12 @@ use speckle_http::endpoints::streams::{
     UpdateStream,
 };
 use speckle_http::query::Query;
-use speckle_http::{execute, missing, Client, EnvelopeExt, ErrorKind};
+use speckle_http::{execute, missing, Client, EnvelopeExt};
 use speckle_types::{
     ApiClient, Comment, Delta, DeltaResponse, DiffResponse, ResourceType, SpeckleObject, Stream,
     StreamId,
 };
+#[cfg(feature = "ws")]
 use speckle_ws::SocketHandle;
 
 use super::{comment_on, comments_of, Objects};
@@ -21,84 +21,19 @@ use crate::Error;
 #[derive(Debug, Clone, Copy)]
 pub struct Streams<'a> {
     http: &'a Client,
-    /// Where successful writes are announced, if anywhere.
-    announce: Option<&'a SocketHandle>,
-}
-
-/// The frame receivers of a stream's room treat as "objects changed, fetch
-/// the whole stream again", as the desktop connectors send it.
-fn update_global() -> Value {
-    json!({"eventType": "update-global"})
+    /// Where successful writes are announced, if anywhere (see
+    /// `announce.rs`).
+    #[cfg(feature = "ws")]
+    pub(super) announce: Option<&'a SocketHandle>,
 }
 
 impl<'a> Streams<'a> {
     pub(crate) fn new(http: &'a Client) -> Self {
         Self {
             http,
+            #[cfg(feature = "ws")]
             announce: None,
         }
-    }
-
-    /// Announces every successful [`update`](Self::update) and
-    /// [`push_objects`](Self::push_objects) made through the returned value
-    /// on `socket`: a broadcast of `{"eventType":"update-global"}` to the
-    /// stream's room, so that receivers fetch the stream again.
-    ///
-    /// The v1 server never tells sockets about changes made through its REST
-    /// routes; the desktop connectors send this broadcast themselves after
-    /// each send, and receivers (connectors, viewers) listen for it. The
-    /// server relays a broadcast to every socket in the room but the sender,
-    /// whether or not the sender is in the room.
-    ///
-    /// A socket that is already closed fails the call before anything is
-    /// written. The broadcast is queued on the socket and delivered once it
-    /// is connected; if it cannot be queued after the write succeeded (the
-    /// socket's queue is full or it closed meanwhile), the call fails with an
-    /// error that says the write itself went through (for a push, with its
-    /// outcome in [`Error::push_outcome`]).
-    ///
-    /// ```no_run
-    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), Box<dyn std::error::Error>> {
-    /// use speckle::{Point, SpeckleObject};
-    /// let socket = client.websockets("60uCme_s0", "my-client-id")?;
-    /// let model = (0..100).map(|i| SpeckleObject::from(Point::new(i as f64, 0.0, 0.0)));
-    /// client
-    ///     .streams()
-    ///     .announce(socket.handle())
-    ///     .push_objects("60uCme_s0", model, &Default::default())
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn announce(self, socket: &'a SocketHandle) -> Self {
-        Self {
-            announce: Some(socket),
-            ..self
-        }
-    }
-
-    /// Fails when the socket writes are to be announced on is closed.
-    fn check_announcer(&self) -> Result<(), Error> {
-        match self.announce {
-            Some(socket) if socket.state().is_closed() => Err(Error::new(ErrorKind::InvalidInput(
-                "the socket to announce the write on is closed; nothing was written".into(),
-            ))),
-            _ => Ok(()),
-        }
-    }
-
-    /// Broadcasts `update-global` for a write that succeeded.
-    fn announce_write(&self, id: &StreamId) -> Result<(), Error> {
-        let Some(socket) = self.announce else {
-            return Ok(());
-        };
-        socket
-            .broadcast_to_stream(id.clone(), update_global())
-            .map_err(|e| {
-                Error::new(ErrorKind::InvalidInput(format!(
-                    "stream {id} was written, but its update-global announcement \
-                     could not be queued on the socket: {e}"
-                )))
-            })
     }
 
     /// `GET /streams?omit=objects`: the caller's streams (owned or shared),
@@ -164,9 +99,11 @@ impl<'a> Streams<'a> {
     /// (`POST /objects`) and the stream gets their placeholders, in order: the
     /// server would otherwise drop every placeholder sent alongside them.
     ///
-    /// With [`announce`](Self::announce), a successful update is broadcast
-    /// as `update-global` to the stream's room.
-    ///
+    #[cfg_attr(
+        feature = "ws",
+        doc = "With [`announce`](Self::announce), a successful update is broadcast \
+               as `update-global` to the stream's room.\n"
+    )]
     /// # Errors
     /// 400 for everything (not found, not permitted).
     pub async fn update(&self, id: impl Into<StreamId>, mut patch: Stream) -> Result<(), Error> {
@@ -212,8 +149,11 @@ impl<'a> Streams<'a> {
     /// Before uploading anything, it checks that the stream exists and that
     /// the caller may write it ([`bulk::check_writable`]): a push to a
     /// missing or read-only stream fails at once instead of after the upload.
-    /// With [`announce`](Self::announce), the finished push is broadcast as
-    /// `update-global` to the stream's room.
+    #[cfg_attr(
+        feature = "ws",
+        doc = "With [`announce`](Self::announce), the finished push is broadcast as \
+               `update-global` to the stream's room."
+    )]
     ///
     /// # Errors
     /// - the stream is missing (`is_not_found`) or not writable
