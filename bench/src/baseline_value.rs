@@ -14,6 +14,7 @@ use speckle_http::Client;
 use speckle_types::{ObjectId, SpeckleObject};
 
 use crate::e2e::{measured, rss_before, Measure};
+use crate::target::Created;
 
 /// Pushes the model with the SDK (not measured), then pulls it as (e).
 pub async fn raw_value_pull(
@@ -21,9 +22,10 @@ pub async fn raw_value_pull(
     base: &str,
     token: String,
     model: &[SpeckleObject],
+    created: &Created,
 ) -> Result<Measure, Box<dyn std::error::Error>> {
-    let ids: Vec<ObjectId> = push(client, model.to_vec(), &PushOptions::default())
-        .await?
+    let ids: Vec<ObjectId> = created
+        .record_push(push(client, model.to_vec(), &PushOptions::default()).await)?
         .ids
         .into_iter()
         .flatten()

@@ -2,18 +2,22 @@
 //! as a whole process (reading and checking the file, logging in from the
 //! account cache, uploading, setting the stream's objects), against the
 //! SDK's own push of the same model: the CLI's goal is to stay within 1.1×.
+//! The command gets the strategy's server and token the way a user gives
+//! them: `speckle login --server URL` with the token in `SPECKLE_TOKEN`, into
+//! an account cache of its own (`SPECKLE_CACHE_DB`).
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use speckle_http::bulk::{push, PushOptions};
+use speckle_http::endpoints::streams::GetStream;
+use speckle_http::{execute, EnvelopeExt};
 use speckle_types::SpeckleObject;
 
-use crate::e2e::{self, Measure};
-
-/// The bench user's password (see [`e2e::fresh_server`]).
-const PASSWORD: &str = "bench-password-1";
+use crate::e2e::Measure;
+use crate::target::Target;
 
 /// Builds the `speckle` binary with the profile this benchmark runs in and
 /// returns its path (next to this binary). Called by the parent process, so
@@ -35,11 +39,12 @@ pub fn build_binary() -> Result<PathBuf, Box<dyn std::error::Error>> {
     Ok(dir.join(format!("speckle{}", std::env::consts::EXE_SUFFIX)))
 }
 
-/// Pushes `model` with the `speckle` binary at `binary` into a new stream
-/// on a fresh devserver.
+/// Pushes `model` with the `speckle` binary at `binary` into the target's
+/// stream (a new one on a fresh devserver).
 pub async fn push_from_file(
     binary: &Path,
     model: &[SpeckleObject],
+    target: &Target,
 ) -> Result<Measure, Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("speckle-bench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -52,7 +57,6 @@ pub async fn push_from_file(
         }
         out.flush()?;
     }
-    let (server, _client) = e2e::fresh_server(false).await?;
     let command = |args: &[&str]| {
         let mut command = Command::new(binary);
         command
@@ -61,25 +65,36 @@ pub async fn push_from_file(
             .env("XDG_CACHE_HOME", dir.join("cache"))
             .env_remove("SPECKLE_SERVER")
             .env_remove("SPECKLE_ACCOUNT")
+            .env_remove("SPECKLE_TOKEN")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         command
     };
-    let url = server.url();
-    let mut login =
-        command(&["login", "--server", &url, "--email", "bench@example.com"]).spawn()?;
-    if let Some(mut stdin) = login.stdin.take() {
-        writeln!(stdin, "{PASSWORD}")?;
-    }
-    // The server runs on this process's runtime: wait off its threads.
-    let logged_in = tokio::task::spawn_blocking(move || login.wait_with_output()).await??;
+    let mut login = command(&["login", "--server", &target.url]);
+    // In the environment, not on the command line, where anyone sees it.
+    login
+        .env("SPECKLE_TOKEN", &target.token)
+        .stdin(Stdio::null());
+    // A devserver runs on this process's runtime: wait off its threads.
+    let logged_in = tokio::task::spawn_blocking(move || login.output()).await??;
     if !logged_in.status.success() {
         return Err("speckle login failed".into());
     }
     let file_arg = file.to_string_lossy().into_owned();
+    let stream = match &target.stream {
+        Some(id) => ["--stream", id.as_str()],
+        None => ["--new", "bench"],
+    };
     // No local cache: the SDK's push it is compared with has none either.
-    let push = command(&["--json", "push", &file_arg, "--new", "bench", "--no-cache"]);
+    let push = command(&[
+        "--json",
+        "push",
+        &file_arg,
+        stream[0],
+        stream[1],
+        "--no-cache",
+    ]);
     let start = Instant::now();
     let pushed = tokio::task::spawn_blocking(move || {
         let mut push = push;
@@ -109,4 +124,39 @@ pub async fn push_from_file(
         peak_rss: None,
         rss_before: 0,
     })
+}
+
+/// Records for the cleanup what the `speckle` command stored in the
+/// target's stream: the stream's objects after a push that worked. After one
+/// that failed, the stream may not have them yet: the SDK then pushes the
+/// model again, and the server answers the ids of the objects it has (and
+/// stores the others, deleted with them).
+pub async fn record_created(target: &Target, model: &[SpeckleObject], pushed: bool) {
+    if target.stream.is_none() {
+        return;
+    }
+    let learned = if pushed {
+        stream_objects(target).await
+    } else {
+        let again = push(&target.client, model.to_vec(), &PushOptions::default()).await;
+        target.created.record_push(again).map(drop)
+    };
+    if let Err(error) = learned {
+        eprintln!("bench: could not learn which objects `speckle push` stored: {error}");
+    }
+}
+
+async fn stream_objects(target: &Target) -> Result<(), speckle_http::Error> {
+    let Some(id) = &target.stream else {
+        return Ok(());
+    };
+    let stream = execute(
+        &target.client,
+        &GetStream::new(id.clone()).fields(["objects"]),
+    )
+    .await?
+    .into_resource()?;
+    let ids = stream.objects.unwrap_or_default().into_iter();
+    target.created.record(ids.filter_map(|o| o.id));
+    Ok(())
 }

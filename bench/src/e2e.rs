@@ -1,5 +1,6 @@
 //! End-to-end push and pull of one model through four strategies, each on a
-//! fresh in-process devserver.
+//! fresh in-process devserver or a server given with `--server` (see
+//! [`crate::target`]). What they store is recorded for the cleanup there.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,7 @@ use speckle_http::{execute, Client, EnvelopeExt, Error, RetryPolicy};
 use speckle_types::{ObjectId, SpeckleObject};
 
 use crate::rss;
+use crate::target::Created;
 
 /// One measured transfer.
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,10 +130,14 @@ pub(crate) fn rss_before() -> u64 {
 }
 
 /// (a) The SDK with its defaults.
-pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, Measure), Error> {
+pub async fn sdk(
+    client: &Client,
+    model: &[SpeckleObject],
+    created: &Created,
+) -> Result<(Measure, Measure), Error> {
     let (outcome, time, peak_rss) =
         measured(push(client, model.to_vec(), &PushOptions::default())).await;
-    let outcome = outcome?;
+    let outcome = created.record_push(outcome)?;
     let ids: Vec<ObjectId> = outcome.ids.iter().flatten().cloned().collect();
     let push_m = Measure {
         time,
@@ -180,9 +186,12 @@ pub async fn sdk(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, M
 pub async fn connectors(
     client: &Client,
     model: &[SpeckleObject],
+    created: &Created,
 ) -> Result<(Measure, Measure), Error> {
+    // Outside the measured block, so that what was stored is known even
+    // when a request fails midway.
+    let mut ids = Vec::new();
     let (result, time, peak_rss) = measured(async {
-        let mut ids = Vec::new();
         let mut bucket = Vec::new();
         let mut bucket_bytes = 0usize;
         let mut bytes = 0u64;
@@ -213,10 +222,11 @@ pub async fn connectors(
                 .into_resources()?;
             ids.extend(placeholders.into_iter().filter_map(|p| p.id));
         }
-        Ok::<_, Error>((ids, bytes, requests))
+        Ok::<_, Error>((bytes, requests))
     })
     .await;
-    let (ids, bytes, requests) = result?;
+    created.record(ids.iter().cloned());
+    let (bytes, requests) = result?;
     let push_m = Measure {
         time,
         bytes,
@@ -253,9 +263,14 @@ pub async fn connectors(
 /// (c) The Python client: everything in one request; when the server refuses
 /// it (413), split in halves and retry, sequentially. Pull: one getbulk with
 /// every id.
-pub async fn python(client: &Client, model: &[SpeckleObject]) -> Result<(Measure, Measure), Error> {
+pub async fn python(
+    client: &Client,
+    model: &[SpeckleObject],
+    created: &Created,
+) -> Result<(Measure, Measure), Error> {
+    // Outside the measured block: see `connectors`.
+    let mut ids = Vec::new();
     let (result, time, peak_rss) = measured(async {
-        let mut ids = Vec::new();
         let mut bytes = 0u64;
         let mut requests = 0u64;
         let mut pending: Vec<&[SpeckleObject]> = vec![model];
@@ -277,10 +292,11 @@ pub async fn python(client: &Client, model: &[SpeckleObject]) -> Result<(Measure
                 Err(error) => return Err(error),
             }
         }
-        Ok::<_, Error>((ids, bytes, requests))
+        Ok::<_, Error>((bytes, requests))
     })
     .await;
-    let (ids, bytes, requests) = result?;
+    created.record(ids.iter().cloned());
+    let (bytes, requests) = result?;
     let push_m = Measure {
         time,
         bytes,
@@ -319,6 +335,7 @@ pub async fn raw(
     client: &Client,
     base: &str,
     model: &[SpeckleObject],
+    created: &Created,
 ) -> Result<(Measure, Measure), Box<dyn std::error::Error>> {
     let token = client
         .token()
@@ -365,9 +382,21 @@ pub async fn raw(
             .buffered(options.concurrency)
             .collect()
             .await;
+        // Every answer is read before the first error is returned, so that
+        // what was stored is known.
         let mut ids = Vec::new();
+        let mut first_error: Option<Box<dyn std::error::Error>> = None;
         for answer in answers {
-            let value: serde_json::Value = serde_json::from_slice(&answer?)?;
+            let value = answer
+                .map_err(Box::from)
+                .and_then(|a| serde_json::from_slice::<serde_json::Value>(&a).map_err(Box::from));
+            let value = match value {
+                Ok(value) => value,
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                    continue;
+                }
+            };
             for placeholder in value
                 .get("resources")
                 .and_then(|r| r.as_array())
@@ -379,10 +408,14 @@ pub async fn raw(
                 }
             }
         }
-        Ok::<_, Box<dyn std::error::Error>>(ids)
+        (ids, first_error)
     })
     .await;
-    let ids = result?;
+    let (ids, first_error) = result;
+    created.record(ids.iter().map(ObjectId::new));
+    if let Some(error) = first_error {
+        return Err(error);
+    }
     let push_m = Measure {
         time,
         bytes,
@@ -445,10 +478,20 @@ pub(crate) fn secrecy_expose(secret: &speckle::SecretString) -> String {
 }
 
 /// Peak RSS of a streamed push of `n` small objects built lazily.
-pub async fn streamed_push_rss(client: &Client, n: usize) -> Result<(Measure, u64), Error> {
-    let objects = stream::iter(0..n).map(|i| {
+/// `nonce`: see [`dataset::tag`](crate::dataset::tag).
+pub async fn streamed_push_rss(
+    client: &Client,
+    n: usize,
+    nonce: Option<&str>,
+    created: &Created,
+) -> Result<(Measure, u64), Error> {
+    let objects = stream::iter(0..n).map(move |i| {
+        let properties = match nonce {
+            Some(nonce) => serde_json::json!({"i": i, "bench": nonce}),
+            None => serde_json::json!({"i": i}),
+        };
         SpeckleObject::from(speckle_types::Point::new(i as f64, 0.5, 0.25))
-            .with_properties(serde_json::json!({"i": i}))
+            .with_properties(properties)
     });
     let options = PushOptions {
         total: Some(n as u64),
@@ -456,7 +499,7 @@ pub async fn streamed_push_rss(client: &Client, n: usize) -> Result<(Measure, u6
     };
     let (outcome, time, peak_rss) =
         measured(speckle_http::bulk::push_stream(client, objects, &options)).await;
-    let outcome = outcome?;
+    let outcome = created.record_push(outcome)?;
     let m = Measure {
         time,
         bytes: outcome.stats.bytes,

@@ -6,12 +6,14 @@ use speckle_http::{Client, Error};
 use speckle_types::SpeckleObject;
 
 use crate::e2e::{measured, rss_before, Measure};
+use crate::target::Created;
 
 /// Pushes the model with fixed batches of the given size.
 pub async fn fixed_push(
     client: &Client,
     model: &[SpeckleObject],
     max_batch_objects: usize,
+    created: &Created,
 ) -> Result<Measure, Error> {
     let options = PushOptions {
         adaptive: false,
@@ -19,7 +21,7 @@ pub async fn fixed_push(
         ..PushOptions::default()
     };
     let (outcome, time, peak_rss) = measured(push(client, model.to_vec(), &options)).await;
-    let outcome = outcome?;
+    let outcome = created.record_push(outcome)?;
     Ok(Measure {
         time,
         bytes: outcome.stats.bytes,

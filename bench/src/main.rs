@@ -1,69 +1,47 @@
 //! `cargo xtask bench`: the SDK's bulk transfers against the connectors' and
 //! the Python client's strategies and a raw-HTTP limit, all measured in this
-//! run, on in-process devservers; plus the per-object CPU cost against plain
-//! serde_json. Prints markdown tables with ratios.
+//! run, on in-process devservers or on a server of your own; plus the
+//! per-object CPU cost against plain serde_json. Prints markdown tables with
+//! ratios, and the machine (and server) they were measured on.
 //!
-//! Options: `--points N` (100000), `--meshes N` (1000), `--coordinates N`
-//! (20000), `--streamed N` (1000000, 0 to skip), `--runs N` (5, CPU runs),
-//! `--cpu-only`, `--quadratic-server` (devservers whose bulk save costs like
-//! the real server's: +1 s for 1,000 new objects in one request, growing
-//! with their square; use a smaller model, e.g. `--points 20000 --meshes 200
-//! --coordinates 3000`).
+//! Options:
+//! - `--points N` (100000), `--meshes N` (1000), `--coordinates N` (20000):
+//!   the model; `--dataset real-server` is `--points 20000 --meshes 200
+//!   --coordinates 3000` (20,200 objects, the size the real server's costs
+//!   were measured with), `--dataset default` the defaults.
+//! - `--streamed N` (1000000; 0 against a server unless given; 0 skips it),
+//!   `--runs N` (5, CPU runs), `--cpu-only`, `--no-cpu`.
+//! - `--quadratic-server`: devservers whose bulk save costs like the real
+//!   server's: +1 s for 1,000 new objects in one request, growing with their
+//!   square; use a smaller model, e.g. `--dataset real-server`.
+//! - `--server URL` with `--email E --password P` or `--token T`: the same
+//!   strategies against that server, as that user (no admin rights needed).
+//!   The password and the token can come from `SPECKLE_BENCH_PASSWORD` and
+//!   `SPECKLE_BENCH_TOKEN` instead, to keep them off the command line; they
+//!   are never printed. Each strategy logs in, creates a stream of its own
+//!   (`speckle-rs bench <strategy> <run id>`), stores objects new to the
+//!   server (the server keeps one object per content hash, whoever stored it:
+//!   a per-run, per-strategy nonce in every object's properties makes them
+//!   new, at the same size every run), sets them as the stream's objects, and
+//!   deletes the stream and the objects afterwards, also when it fails
+//!   midway. Setting the objects and cleaning up are not measured. `--keep`
+//!   leaves the streams and objects on the server.
 
+mod args;
 mod baseline_value;
+mod cleanup;
 mod cli;
 mod cpu;
 mod dataset;
 mod e2e;
 mod fixed_push;
 mod rss;
+mod target;
 
+use args::Args;
+use cleanup::Cleanup;
 use e2e::Measure;
-
-struct Args {
-    points: usize,
-    meshes: usize,
-    coordinates: usize,
-    streamed: usize,
-    runs: usize,
-    cpu_only: bool,
-    quadratic: bool,
-    /// Child mode: run one strategy and print its measures.
-    strategy: Option<String>,
-}
-
-fn parse() -> Result<Args, String> {
-    let mut args = Args {
-        points: 100_000,
-        meshes: 1_000,
-        coordinates: 20_000,
-        streamed: 1_000_000,
-        runs: 5,
-        cpu_only: false,
-        quadratic: false,
-        strategy: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut number = || -> Result<usize, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{flag} needs a number"))
-        };
-        match flag.as_str() {
-            "--points" => args.points = number()?,
-            "--meshes" => args.meshes = number()?,
-            "--coordinates" => args.coordinates = number()?,
-            "--streamed" => args.streamed = number()?,
-            "--runs" => args.runs = number()?.max(1),
-            "--cpu-only" => args.cpu_only = true,
-            "--quadratic-server" => args.quadratic = true,
-            "--strategy" => args.strategy = Some(it.next().ok_or("--strategy needs a name")?),
-            other => return Err(format!("unknown option {other}")),
-        }
-    }
-    Ok(args)
-}
+use target::Target;
 
 fn mb(bytes: Option<u64>) -> String {
     bytes.map_or("n/a".to_owned(), |b| format!("{:.0}", b as f64 / 1e6))
@@ -89,53 +67,76 @@ fn row(name: &str, m: &Measure, model_bytes: usize) {
 }
 
 /// Child mode: one strategy in a fresh process, so its memory figures are
-/// its own. Prints `push <measure>` and `pull <measure>` lines.
+/// its own. Prints `push <measure>` and `pull <measure>` lines, and against a
+/// server given with `--server`, a `cleanup <counts>` line.
 async fn child(args: &Args, strategy: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let target = Target::open(args, strategy).await?;
+    let measures = run_strategy(args, strategy, &target).await;
+    // The CLI sets its stream's objects itself; a streamed push has more
+    // objects than one stream update can carry.
+    let link = measures.is_ok() && !matches!(strategy, "cli" | "streamed");
+    let cleanup = target.finish(link).await;
+    if args.remote.is_some() {
+        println!("cleanup {}", cleanup.encode());
+    }
+    for line in measures? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Runs one strategy on `target`; returns its `push …`/`pull …` lines.
+async fn run_strategy(
+    args: &Args,
+    strategy: &str,
+    target: &Target,
+) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let (client, created) = (&target.client, &target.created);
     if strategy == "streamed" {
-        let (_server, client) = e2e::fresh_server(args.quadratic).await?;
-        let (m, uploaded) = e2e::streamed_push_rss(&client, args.streamed).await?;
+        let (m, uploaded) =
+            e2e::streamed_push_rss(client, args.streamed, target.nonce(), created).await?;
         if uploaded != args.streamed as u64 {
             return Err(format!("only {uploaded} of {} objects were stored", args.streamed).into());
         }
-        println!("push {}", m.encode());
-        return Ok(());
+        return Ok(vec![format!("push {}", m.encode())]);
     }
-    let model = dataset::model(args.points, args.meshes, args.coordinates);
+    let model = target.model(args);
     if strategy == "cli" {
         let binary =
             std::env::var_os(CLI_BINARY_ENV).ok_or("the parent names the speckle binary")?;
-        let push = cli::push_from_file(std::path::Path::new(&binary), &model).await?;
-        println!("push {}", push.encode());
-        return Ok(());
+        let pushed = cli::push_from_file(std::path::Path::new(&binary), &model, target).await;
+        cli::record_created(target, &model, pushed.is_ok()).await;
+        return Ok(vec![format!("push {}", pushed?.encode())]);
     }
-    let (server, client) = e2e::fresh_server(args.quadratic).await?;
     if let Some(size) = strategy.strip_prefix("fixed-") {
         let size = size
             .parse()
             .map_err(|_| format!("bad strategy {strategy}"))?;
-        let push = fixed_push::fixed_push(&client, &model, size).await?;
-        println!("push {}", push.encode());
-        return Ok(());
+        let push = fixed_push::fixed_push(client, &model, size, created).await?;
+        return Ok(vec![format!("push {}", push.encode())]);
     }
     if strategy == "value" {
-        let token = client
-            .token()
-            .map(|t| e2e::secrecy_expose(&t))
-            .unwrap_or_default();
-        let pull = baseline_value::raw_value_pull(&client, &server.url(), token, &model).await?;
-        println!("pull {}", pull.encode());
-        return Ok(());
+        let pull = baseline_value::raw_value_pull(
+            client,
+            &target.url,
+            target.token.clone(),
+            &model,
+            created,
+        )
+        .await?;
+        return Ok(vec![format!("pull {}", pull.encode())]);
     }
     let (push, pull) = match strategy {
-        "sdk" => e2e::sdk(&client, &model).await?,
-        "raw" => e2e::raw(&client, &server.url(), &model).await?,
-        "python" => e2e::python(&client, &model).await?,
-        "connectors" => e2e::connectors(&client, &model).await?,
+        "sdk" => e2e::sdk(client, &model, created).await?,
+        "raw" => e2e::raw(client, &target.url, &model, created).await?,
+        "python" => e2e::python(client, &model, created).await?,
+        "connectors" => e2e::connectors(client, &model, created).await?,
         other => return Err(format!("unknown strategy {other}").into()),
     };
-    println!("push {}", push.encode());
-    println!("pull {}", pull.encode());
-    Ok(())
+    Ok(vec![
+        format!("push {}", push.encode()),
+        format!("pull {}", pull.encode()),
+    ])
 }
 
 /// Where the parent tells the `cli` strategy's process the `speckle` binary is.
@@ -144,24 +145,21 @@ const CLI_BINARY_ENV: &str = "SPECKLE_BENCH_CLI_BINARY";
 /// The `speckle` binary, built once by the parent.
 static CLI_BINARY: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
+/// What one strategy's process reports.
+struct Report {
+    push: Option<Measure>,
+    pull: Option<Measure>,
+    cleanup: Cleanup,
+}
+
 /// Runs one strategy in a child process and reads its measures.
-fn spawn(
-    args: &Args,
-    strategy: &str,
-) -> Result<(Option<Measure>, Option<Measure>), Box<dyn std::error::Error>> {
+fn spawn(args: &Args, strategy: &str) -> Result<Report, Box<dyn std::error::Error>> {
     let mut command = std::process::Command::new(std::env::current_exe()?);
     if let Some(binary) = CLI_BINARY.get() {
         command.env(CLI_BINARY_ENV, binary);
     }
-    let output = command
-        .args(["--strategy", strategy])
-        .args(["--points", &args.points.to_string()])
-        .args(["--meshes", &args.meshes.to_string()])
-        .args(["--coordinates", &args.coordinates.to_string()])
-        .args(["--streamed", &args.streamed.to_string()])
-        .args(args.quadratic.then_some("--quadratic-server"))
-        .stderr(std::process::Stdio::inherit())
-        .output()?;
+    args.pass_to(&mut command, strategy);
+    let output = command.stderr(std::process::Stdio::inherit()).output()?;
     if !output.status.success() {
         return Err(format!(
             "strategy {strategy} failed: {}",
@@ -175,41 +173,74 @@ fn spawn(
             .find_map(|l| l.strip_prefix(prefix))
             .and_then(Measure::decode)
     };
-    Ok((find("push "), find("pull ")))
+    let cleanup = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cleanup "))
+        .and_then(Cleanup::decode)
+        .unwrap_or_default();
+    Ok(Report {
+        push: find("push "),
+        pull: find("pull "),
+        cleanup,
+    })
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse()?;
+    let args = args::parse()?;
     if let Some(strategy) = args.strategy.clone() {
         return child(&args, &strategy).await;
     }
     println!("# speckle-rs bulk benchmark\n");
-    println!(
-        "machine: {} cores, {}\n",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        os()
-    );
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("machine: {cores} cores, {}\n", os());
+    // Before anything long: wrong credentials fail here.
+    let server = match &args.remote {
+        Some(remote) => {
+            let server = target::describe(remote).await?;
+            println!("server: {server}\n");
+            Some(server)
+        }
+        None => None,
+    };
 
-    let cpu_model = dataset::model(20_000, 20, args.coordinates);
-    let (encode_ratio, decode_ratio) = cpu::run(&cpu_model, args.runs);
-    drop(cpu_model);
+    let cpu_ratios = (!args.no_cpu).then(|| {
+        let cpu_model = dataset::model(20_000, 20, args.coordinates);
+        cpu::run(&cpu_model, args.runs)
+    });
     if args.cpu_only {
         return Ok(());
     }
 
-    let model = dataset::model(args.points, args.meshes, args.coordinates);
+    let mut model = dataset::model(args.points, args.meshes, args.coordinates);
+    if let Some(remote) = &args.remote {
+        // Every strategy's nonce has this length.
+        dataset::tag(&mut model, &target::nonce(&remote.run_id, "sdk"));
+    }
     let json = dataset::json_bytes(&model);
     let objects = model.len();
     drop(model);
-    println!(
-        "End to end: {} points + {} meshes of {} coordinates = {objects} objects, {:.0} MB of JSON. Each strategy runs in its own process on a fresh in-process devserver (SQLite file), SDK and server sharing the {} cores.\n",
+    let model = format!(
+        "End to end: {} points + {} meshes of {} coordinates = {objects} objects, {:.0} MB of JSON.",
         args.points,
         args.meshes,
         args.coordinates,
         json as f64 / 1e6,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
+    match (&server, &args.remote) {
+        (Some(server), Some(remote)) => println!(
+            "{model} Each strategy runs in its own process against {server}: it logs in, creates a stream of its own (`speckle-rs bench <strategy> {}`), stores objects new to the server (this run's nonce in their properties) and sets them as the stream's objects; then {}. Only the transfers are measured; memory figures are the benchmark's alone.\n",
+            remote.run_id,
+            if remote.keep {
+                "the streams and objects are kept (--keep)"
+            } else {
+                "it deletes the stream and the objects"
+            }
+        ),
+        _ => println!(
+            "{model} Each strategy runs in its own process on a fresh in-process devserver (SQLite file), SDK and server sharing the {cores} cores.\n"
+        ),
+    }
 
     let strategies = [
         ("sdk", "(a) SDK defaults"),
@@ -225,15 +256,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = CLI_BINARY.set(cli::build_binary()?);
     let mut pushes = Vec::new();
     let mut pulls = Vec::new();
+    let mut cleanup = Cleanup::default();
     for (strategy, name) in strategies {
         eprintln!("bench: running {name}");
-        let (push, pull) = spawn(&args, strategy)?;
-        if let Some(push) = push {
+        let report = spawn(&args, strategy)?;
+        if let Some(push) = report.push {
             pushes.push((name, push));
         }
-        if let Some(pull) = pull {
+        if let Some(pull) = report.pull {
             pulls.push((name, pull));
         }
+        cleanup.add(report.cleanup);
     }
 
     for (title, rows) in [("Push", &pushes), ("Pull", &pulls)] {
@@ -271,18 +304,51 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if args.streamed > 0 {
         eprintln!("bench: running the streamed push");
-        if let (Some(m), _) = spawn(&args, "streamed")? {
+        let report = spawn(&args, "streamed")?;
+        cleanup.add(report.cleanup);
+        if let Some(m) = report.push {
             println!(
-                "Streamed push of {} small objects built lazily, in its own process: {:.1} s, {:.0} objects/s, peak RSS {} MB (SDK and devserver together)\n",
+                "Streamed push of {} small objects built lazily, in its own process: {:.1} s, {:.0} objects/s, peak RSS {} MB ({})\n",
                 args.streamed,
                 m.time.as_secs_f64(),
                 m.objects_per_s(),
-                mb(m.peak_rss)
+                mb(m.peak_rss),
+                if server.is_some() {
+                    "the benchmark's alone"
+                } else {
+                    "SDK and devserver together"
+                }
             );
         }
     }
-    println!("CPU ratios: encode {encode_ratio:.2}× serde_json::to_vec, decode {decode_ratio:.2}× serde_json Value");
+    if let Some((encode_ratio, decode_ratio)) = cpu_ratios {
+        println!("CPU ratios: encode {encode_ratio:.2}× serde_json::to_vec, decode {decode_ratio:.2}× serde_json Value");
+    }
+    if let Some(remote) = &args.remote {
+        print_cleanup(&cleanup, remote);
+    }
     Ok(())
+}
+
+/// What the strategies left on a server given with `--server`.
+fn print_cleanup(cleanup: &Cleanup, remote: &args::Remote) {
+    if remote.keep {
+        println!(
+            "\nKept on the server (--keep): the streams `speckle-rs bench <strategy> {}` and their objects.",
+            remote.run_id
+        );
+        return;
+    }
+    println!(
+        "\nCleanup (not measured): deleted {} streams and {} objects.",
+        cleanup.streams_deleted, cleanup.objects_deleted
+    );
+    if cleanup.streams_left + cleanup.objects_left > 0 {
+        println!(
+            "LEFT on the server: {} streams and {} objects (see the messages above; the streams are named `speckle-rs bench <strategy> {}`).",
+            cleanup.streams_left, cleanup.objects_left, remote.run_id
+        );
+    }
 }
 
 fn os() -> String {

@@ -10,7 +10,11 @@
 //! - `doc`: the API docs with warnings denied, for the workspace and for
 //!   `cargo doc -p speckle --no-deps` (what a user of the facade reads).
 //! - `bench [options]`: the end-to-end and CPU benchmark (release build); the
-//!   options go to `speckle-bench` (see `bench/src/main.rs`).
+//!   options go to `speckle-bench` (see `bench/src/main.rs`). `--server URL`
+//!   with `--email E --password P` or `--token T` (or `SPECKLE_BENCH_PASSWORD`
+//!   / `SPECKLE_BENCH_TOKEN`) runs it against that server, in streams of its
+//!   own that it deletes afterwards with their objects (`--keep` keeps them);
+//!   `--dataset real-server` is the 20,200-object model.
 
 use std::env;
 use std::process::{Command, ExitCode};
@@ -273,9 +277,13 @@ fn main() -> ExitCode {
         Some("doc") => doc(),
         Some("ci") => ci(),
         Some("bench") => bench(args.get(1..).unwrap_or_default()),
-        _ => {
-            Err("usage: cargo xtask <test [--server URL] | doc | bench [options] | ci>".to_owned())
-        }
+        _ => Err(
+            "usage: cargo xtask <test [--server URL] | doc | bench [options] | ci>\n\
+                 bench options: --points N --meshes N --coordinates N | --dataset real-server, \
+                 --streamed N, --runs N, --cpu-only, --no-cpu, --quadratic-server, \
+                 --server URL (--email E --password P | --token T) [--keep]"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
