@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -64,6 +65,7 @@ impl DevServer {
             let shutdown = async {
                 let _ = stopped.await;
             };
+            let listener = without_nagle(listener);
             if let Err(e) = axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown)
                 .await
@@ -142,5 +144,34 @@ impl DevServer {
 impl Drop for DevServer {
     fn drop(&mut self) {
         self.signal();
+    }
+}
+
+/// The listener with TCP_NODELAY set on every accepted connection. Without
+/// it a kept-alive connection waits out the peer's delayed ACK (~40 ms) on
+/// every answer written in more than one segment, so transfers of many
+/// requests (getbulk chunks, object batches) would crawl.
+fn without_nagle(
+    listener: TcpListener,
+) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
+    listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("could not set TCP_NODELAY: {e}");
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::serve::Listener;
+
+    #[tokio::test]
+    async fn accepted_connections_do_not_wait_for_delayed_acks() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut listener = super::without_nagle(listener);
+        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await;
+        assert!(accepted.nodelay().unwrap(), "TCP_NODELAY is not set");
     }
 }
