@@ -263,6 +263,9 @@ async fn read_body(
         body.extend_from_slice(&chunk);
         next = response.chunk().await.map_err(classify)?;
     }
+    // Growing by doubling leaves up to as much room again, held for as long
+    // as the answer waits for its turn; giving it back does not copy.
+    body.shrink_to_fit();
     Ok(Bytes::from(body))
 }
 

@@ -75,7 +75,9 @@ impl Pulled {
 
 /// Pulls `ids` (duplicates included) and yields one entry per id, in order.
 /// Memory holds at most `concurrency` answers of about `target_chunk_bytes`
-/// each (see [`PullOptions`]), decoded on one thread of the pull's own.
+/// each (see [`PullOptions`]); they wait for their turn undecoded, and are
+/// decoded (on up to two threads of the pull's own) just before they are
+/// handed out.
 ///
 /// The stream owns a clone of the client (clones share the connection pool
 /// and the session), so it can be moved into a spawned task.

@@ -3,9 +3,9 @@
 //!
 //! Answers wait for their turn as the bytes they arrived as: decoded, a
 //! mesh's numbers take several times the bytes of their JSON text. Only the
-//! answer handed out next is decoded (on the pull's decoding thread) while
-//! the caller goes through the previous one, so memory holds the answers in
-//! flight plus two decoded ones.
+//! answers handed out next are decoded (one per decoding thread, see
+//! [`Decoder`]) while the caller goes through the previous one, so memory
+//! holds the answers in flight plus at most three decoded ones.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -186,9 +186,24 @@ impl Puller {
         }
     }
 
-    /// Starts decoding the answer handed out next, if it has arrived.
+    /// Starts decoding the answers handed out next, in order, as many at
+    /// once as the pull has decoding threads, as far as they have arrived
+    /// without a gap.
     fn decode_next(&mut self) {
-        let next = self.schedule.next_to_hand_out();
+        let mut next = self.schedule.next_to_hand_out();
+        for _ in 0..Decoder::threads() {
+            let Some(waiting) = self.waiting.get(&next) else {
+                return;
+            };
+            let end = waiting.range.end;
+            self.decode_at(next);
+            next = end;
+        }
+    }
+
+    /// Starts decoding the answer at position `next`, unless it is
+    /// decoding or decoded already.
+    fn decode_at(&mut self, next: usize) {
         let Some(waiting) = self.waiting.get_mut(&next) else {
             return;
         };
@@ -241,10 +256,13 @@ impl Puller {
         if limit >= self.shared.client.max_response_bytes() {
             self.sizing.halve(len);
         }
-        // The announced size, or at least the limit, gives the bytes per
-        // object of these ids.
+        // The announced size gives the bytes per object of these ids. An
+        // answer without one was cut off at the limit and is larger by an
+        // unknown amount: taken as twice the limit, so that the next
+        // requests aim below the target rather than above it (a request
+        // sized from the limit alone would bring at least the target).
         self.sizing
-            .observe(len, announced.unwrap_or(limit.saturating_add(1)));
+            .observe(len, announced.unwrap_or(limit.saturating_mul(2)));
     }
 }
 
