@@ -43,7 +43,7 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 /// # Ok(()) }
 /// ```
 pub async fn execute<E: Endpoint>(client: &Client, endpoint: &E) -> Result<E::Response, Error> {
-    let (response, sent) = send(client, endpoint).await?;
+    let (response, sent) = send(client, endpoint, client.max_response_bytes()).await?;
     decode_response::<E::Response>(
         &response,
         endpoint.success_despite_status(),
@@ -67,7 +67,19 @@ pub(crate) fn client_redactor(client: &Client) -> Redactor {
 /// # Errors
 /// See [`execute`].
 pub async fn execute_raw<E: Endpoint>(client: &Client, endpoint: &E) -> Result<Bytes, Error> {
-    let (response, sent) = send(client, endpoint).await?;
+    execute_raw_within(client, endpoint, client.max_response_bytes()).await
+}
+
+/// [`execute_raw`] with an answer limit of its own, kept below the client's:
+/// a pull stops reading an answer far larger than it aimed at (a
+/// [`ErrorKind::ResponseTooLarge`] carrying `limit`) and asks again for less.
+pub(crate) async fn execute_raw_within<E: Endpoint>(
+    client: &Client,
+    endpoint: &E,
+    limit: u64,
+) -> Result<Bytes, Error> {
+    let limit = limit.min(client.max_response_bytes());
+    let (response, sent) = send(client, endpoint, limit).await?;
     if (200..300).contains(&response.status) {
         Ok(response.body)
     } else {
@@ -95,20 +107,22 @@ fn check_parameters(template: &str, path: &str) -> Result<(), Error> {
 }
 
 /// Builds the request, sends it (with retries) and returns the HTTP answer,
-/// whatever its status.
+/// whatever its status; an answer over `limit` bytes is an error (and not
+/// read further).
 async fn send<E: Endpoint>(
     client: &Client,
     endpoint: &E,
+    limit: u64,
 ) -> Result<(HttpResponse, SentRequest), Error> {
     let route = E::ROUTE;
-    let request = build_request(client, endpoint).map_err(|e| e.at(route))?;
+    let mut request = build_request(client, endpoint).map_err(|e| e.at(route))?;
+    request.max_response_bytes = Some(limit);
     let sent = SentRequest::new(&request, &client_redactor(client));
     let span =
         tracing::debug_span!("speckle_request", method = %route.method, route = route.template);
     async move {
         let policy = client.retry_policy();
         let idempotent = endpoint.idempotent();
-        let limit = client.max_response_bytes();
         let mut attempt = 0u32;
         loop {
             attempt = attempt.saturating_add(1);
@@ -155,6 +169,7 @@ async fn send<E: Endpoint>(
     .await
 }
 
+/// The request without its answer limit: [`send`] sets it.
 fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpRequest, Error> {
     let route = E::ROUTE;
     let base = match route.mount {
@@ -184,7 +199,6 @@ fn build_request<E: Endpoint>(client: &Client, endpoint: &E) -> Result<HttpReque
     };
     let mut request = HttpRequest::new(route.method, url);
     request.authorization = authorization;
-    request.max_response_bytes = Some(client.max_response_bytes());
     request.body = match endpoint.body()? {
         Some(body) if endpoint.gzip() => {
             request.content_encoding = Some("gzip");
@@ -302,9 +316,21 @@ fn decode<T: DeserializeOwned>(body: &[u8], redactor: &Redactor) -> Result<T, Er
         // as a source too (reporters would print them twice).
         .with_detail(redactor.text(&source.to_string()))
     };
+    // Tracking the path makes decoding a getbulk answer up to two thirds
+    // slower (every key and index is recorded on the way), so it is done
+    // only to name where a failed decode failed.
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value: T = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|e| decode_error(e.path().to_string(), e.into_inner()))?;
+    let value = match <T as serde::Deserialize>::deserialize(&mut deserializer) {
+        Ok(value) => value,
+        Err(error) => {
+            let mut again = serde_json::Deserializer::from_slice(body);
+            let path = serde_path_to_error::deserialize::<_, T>(&mut again)
+                .err()
+                .map(|e| e.path().to_string())
+                .unwrap_or_default();
+            return Err(decode_error(path, error));
+        }
+    };
     // Trailing garbage after the JSON value means a broken answer.
     deserializer
         .end()

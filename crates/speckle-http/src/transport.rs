@@ -233,20 +233,39 @@ async fn read_body(
 ) -> Result<Bytes, TransportError> {
     let announced = response.content_length();
     let limit = limit.unwrap_or(u64::MAX);
+    let too_large = || TransportError::TooLarge { limit, announced };
     if announced.is_some_and(|size| size > limit) {
-        return Err(TransportError::TooLarge { limit, announced });
+        return Err(too_large());
     }
+    // A body that arrives in one piece (most small answers) is handed on
+    // as it came, without a copy.
+    let Some(first) = response.chunk().await.map_err(classify)? else {
+        return Ok(Bytes::new());
+    };
+    if first.len() as u64 > limit {
+        return Err(too_large());
+    }
+    let Some(second) = response.chunk().await.map_err(classify)? else {
+        return Ok(first);
+    };
     // A declared length is trusted for the first allocation only up to a few
     // MiB: the body may end early, and the limit can be large.
-    let first = announced.unwrap_or(0).min(8 << 20);
-    let mut body = Vec::with_capacity(usize::try_from(first).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await.map_err(classify)? {
+    let expected = usize::try_from(announced.unwrap_or(0).min(8 << 20)).unwrap_or(0);
+    let mut body = Vec::with_capacity(expected.max(first.len().saturating_add(second.len())));
+    body.extend_from_slice(&first);
+    drop(first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         let total = (body.len() as u64).saturating_add(chunk.len() as u64);
         if total > limit {
-            return Err(TransportError::TooLarge { limit, announced });
+            return Err(too_large());
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await.map_err(classify)?;
     }
+    // Growing by doubling leaves up to as much room again, held for as long
+    // as the answer waits for its turn; giving it back does not copy.
+    body.shrink_to_fit();
     Ok(Bytes::from(body))
 }
 

@@ -438,6 +438,55 @@ async fn pull_shrinks_requests_to_the_bytes_it_aims_for() {
     );
 }
 
+#[tokio::test]
+async fn pull_cuts_off_answers_far_over_the_target_where_objects_grow() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/objects/getbulk"))
+        .respond_with(FakeGetBulk)
+        .mount(&server)
+        .await;
+    // 200 small objects, then 200 meshes of ~50 KB of JSON each. With 4
+    // requests in flight, the first 4 are cut before any answer is known:
+    // two of them ask for 100 meshes (~5 MB) each.
+    let ids: Vec<ObjectId> = (0..200)
+        .map(|i| ObjectId::new(format!("o{i}")))
+        .chain((0..200).map(|i| ObjectId::new(format!("big{i}"))))
+        .collect();
+    let reports = Arc::new(Mutex::new(vec![0]));
+    let seen = reports.clone();
+    let options = PullOptions {
+        chunk_size: 100,
+        concurrency: 4,
+        target_chunk_bytes: 500_000,
+        // One report per answer handed out.
+        progress: Some(ProgressFn::new(move |p| {
+            seen.lock().unwrap().push(p.bytes_done)
+        })),
+        ..Default::default()
+    };
+    let pulled: Vec<Pulled> = pull(&client(&server), ids.clone(), options)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(pulled.len(), 400);
+    for (id, entry) in ids.iter().zip(&pulled) {
+        assert!(matches!(entry, Pulled::Object(o) if o.id.as_ref() == Some(id)));
+    }
+    // Twice the target, at least 1 MiB.
+    let cap = 1 << 20;
+    let answers: Vec<u64> = reports
+        .lock()
+        .unwrap()
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .collect();
+    assert!(
+        answers.iter().all(|bytes| *bytes <= cap),
+        "an answer over {cap} bytes was read: {answers:?}"
+    );
+}
+
 /// getbulk answering like [`FakeGetBulk`], then reshaped by `change`.
 struct ReshapedGetBulk(fn(&mut Vec<Value>));
 

@@ -1,6 +1,8 @@
 //! Push and pull hold the requests in flight, not the model: a counting
 //! allocator measures the peak of live heap bytes while ~115 MB of objects
-//! stream through a transport that answers like the server.
+//! stream through a transport that answers like the server. A pull of
+//! meshes keeps the answers waiting for their turn as bytes: decoded, their
+//! numbers take five times the room.
 // Test code: a panic is a failed test, with its message.
 #![allow(
     clippy::unwrap_used,
@@ -49,16 +51,61 @@ const OBJECTS: usize = 30_000;
 const PAD: usize = 4_000;
 const MB: usize = 1024 * 1024;
 
+/// Numbers in one mesh of [`mesh_answer`].
+const MESH_NUMBERS: usize = 20_000;
+
+/// The `vertices` of every mesh: ~100 KB of JSON, 640 KB decoded.
+fn mesh_vertices() -> &'static str {
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let numbers: Vec<String> = (0..MESH_NUMBERS)
+            .map(|i| format!("{}.5", i % 1000))
+            .collect();
+        format!("[{}]", numbers.join(","))
+    })
+}
+
+/// A getbulk answer of meshes, written as text (no JSON tree on this side).
+fn mesh_answer(ids: &[Value]) -> Vec<u8> {
+    let vertices = mesh_vertices();
+    let objects: Vec<String> = ids
+        .iter()
+        .map(|id| format!(r#"{{"_id":{id},"type":"Mesh","vertices":{vertices}}}"#))
+        .collect();
+    format!(r#"{{"success":true,"resources":[{}]}}"#, objects.join(",")).into_bytes()
+}
+
+/// Mesh requests in flight.
+const MESH_IN_FLIGHT: usize = 8;
+
 /// Answers `POST /objects` with one placeholder per element and getbulk with
-/// one ~4 KB object per id.
+/// one ~4 KB object per id, or a mesh for ids starting with `mesh`. The
+/// first mesh answer comes last of its round, as a slow answer would: the
+/// others then wait for it.
 #[derive(Debug)]
-struct LikeTheServer;
+struct LikeTheServer {
+    /// Mesh answers sent so far.
+    meshes_answered: tokio::sync::watch::Sender<usize>,
+}
 
 #[async_trait]
 impl Transport for LikeTheServer {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
         let body: Vec<Value> =
             serde_json::from_slice(request.body.as_deref().unwrap_or(b"[]")).unwrap();
+        let first = body.first().and_then(Value::as_str).unwrap_or_default();
+        if first.starts_with("mesh") {
+            if first == "mesh0" {
+                let mut answered = self.meshes_answered.subscribe();
+                answered
+                    .wait_for(|n| *n >= MESH_IN_FLIGHT - 1)
+                    .await
+                    .unwrap();
+            }
+            let answer = mesh_answer(&body);
+            self.meshes_answered.send_modify(|n| *n += 1);
+            return Ok(HttpResponse::new(200, answer));
+        }
         let resources: Vec<Value> = if request.url.path().ends_with("getbulk") {
             body.iter()
                 .map(|id| json!({"_id": id, "type": "Point", "value": [0, 0, 0], "pad": "y".repeat(PAD)}))
@@ -78,7 +125,9 @@ impl Transport for LikeTheServer {
 fn client() -> Client {
     Client::builder("http://speckle.test")
         .token("JWT t")
-        .transport(Arc::new(LikeTheServer))
+        .transport(Arc::new(LikeTheServer {
+            meshes_answered: tokio::sync::watch::Sender::new(0),
+        }))
         .retry(RetryPolicy::never())
         .build()
         .unwrap()
@@ -127,4 +176,32 @@ async fn push_and_pull_memory_stays_bounded() {
     let pull_peak = PEAK.load(Ordering::Relaxed) - baseline;
     println!("pull: peak heap {} MB", pull_peak / MB);
     assert!(pull_peak < 48 * MB, "pull peak {} MB", pull_peak / MB);
+
+    // Pull meshes, 10 (1.4 MB of JSON, ~7 MB decoded) per answer, 8 answers
+    // in flight. While the first is slow, the seven after it wait as their
+    // bytes (10 MB); then the next two answers are decoded while the caller
+    // holds the one before. Decoding every answer as it arrives would hold
+    // seven decoded answers at once (~50 MB).
+    let ids: Vec<ObjectId> = (0..400)
+        .map(|i| ObjectId::new(format!("mesh{i}")))
+        .collect();
+    mesh_vertices();
+    let baseline = LIVE.load(Ordering::Relaxed);
+    PEAK.store(baseline, Ordering::Relaxed);
+    let options = PullOptions {
+        chunk_size: 10,
+        concurrency: MESH_IN_FLIGHT,
+        ..PullOptions::default()
+    };
+    let mut stream = pull(&client, ids, options);
+    let mut numbers = 0;
+    while let Some(entry) = stream.next().await {
+        let mesh = entry.unwrap().into_object().unwrap();
+        numbers += mesh.data["vertices"].as_array().unwrap().len();
+    }
+    drop(stream);
+    assert_eq!(numbers, 400 * MESH_NUMBERS);
+    let mesh_peak = PEAK.load(Ordering::Relaxed) - baseline;
+    println!("mesh pull: peak heap {} MB", mesh_peak / MB);
+    assert!(mesh_peak < 40 * MB, "mesh pull peak {} MB", mesh_peak / MB);
 }

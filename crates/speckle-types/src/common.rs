@@ -13,7 +13,18 @@ pub type Extra = Map<String, Value>;
 /// A user reference: a bare id, or the user document the server populated in
 /// its place (`GET /clients/:id` populates `owner`; `?populatePermissions`
 /// populates `canRead`/`canWrite`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// ```
+/// use speckle_types::UserRef;
+/// let plain: UserRef = serde_json::from_str(r#""6b0c43a184c96928c7155337""#).unwrap();
+/// assert!(matches!(plain, UserRef::Id(_)));
+/// let populated: UserRef = serde_json::from_str(r#"{"_id": "6b0c43a184c96928c7155337", "name": "Ada"}"#).unwrap();
+/// assert_eq!(populated.id(), plain.id());
+/// ```
+// Deserialize is written by hand (below): every stored object carries an
+// `owner`, and the derived code for an untagged enum copies each value into
+// an intermediate tree before trying the variants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum UserRef {
@@ -30,6 +41,35 @@ impl UserRef {
             UserRef::Id(id) => Some(id),
             UserRef::Populated(user) => user.id.as_ref(),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for UserRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UserRefVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for UserRefVisitor {
+            type Value = UserRef;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a user id or a user document")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, id: &str) -> Result<UserRef, E> {
+                Ok(UserRef::Id(UserId::from(id)))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, id: String) -> Result<UserRef, E> {
+                Ok(UserRef::Id(UserId::from(id)))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<UserRef, A::Error> {
+                UserSummary::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|user| UserRef::Populated(Box::new(user)))
+            }
+        }
+
+        deserializer.deserialize_any(UserRefVisitor)
     }
 }
 
@@ -162,9 +202,29 @@ macro_rules! open_enum {
             }
         }
 
+        // A known value is matched on the borrowed text, without
+        // allocating a `String` only to drop it.
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map($name::from)
+                struct OpenVisitor;
+
+                impl serde::de::Visitor<'_> for OpenVisitor {
+                    type Value = $name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+
+                    fn visit_string<E: serde::de::Error>(self, value: String) -> Result<$name, E> {
+                        Ok($name::from(value))
+                    }
+                }
+
+                deserializer.deserialize_str(OpenVisitor)
             }
         }
     };

@@ -236,6 +236,20 @@ impl SpeckleObject {
     }
 }
 
+/// Gives back the room a large array grew into while it was decoded. An
+/// array of unknown length doubles as it fills, so a mesh's 20,000
+/// numbers end in room for 32,768: up to twice the memory, for as long as
+/// the object lives. Small arrays keep theirs (a page or less is not worth
+/// a call to the allocator).
+fn trim_array(value: &mut Value) {
+    const WORTH_TRIMMING: usize = 4096 / std::mem::size_of::<Value>();
+    if let Value::Array(items) = value {
+        if items.capacity() - items.len() >= WORTH_TRIMMING {
+            items.shrink_to_fit();
+        }
+    }
+}
+
 /// `Option<Option<T>>` from a present key: `null` is `Some(None)`.
 fn nullable<'de, T: Deserialize<'de>, A: MapAccess<'de>>(
     map: &mut A,
@@ -346,7 +360,8 @@ impl<'de> Deserialize<'de> for SpeckleObject {
                         Key::UpdatedAt => o.timestamps.updated_at = map.next_value()?,
                         Key::Version => o.timestamps.version = map.next_value()?,
                         Key::Other(key) => {
-                            let value: Value = map.next_value()?;
+                            let mut value: Value = map.next_value()?;
+                            trim_array(&mut value);
                             o.data.insert(key, value);
                         }
                     }
@@ -356,5 +371,24 @@ impl<'de> Deserialize<'de> for SpeckleObject {
         }
 
         deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_array_keeps_no_room_it_grew_into() {
+        let numbers: Vec<String> = (0..20_000).map(|i| format!("{i}.5")).collect();
+        let json = format!(
+            r#"{{"type":"Mesh","vertices":[{}],"value":[1,2,3]}}"#,
+            numbers.join(",")
+        );
+        let object: SpeckleObject = serde_json::from_str(&json).unwrap();
+        let vertices = object.data["vertices"].as_array().unwrap();
+        assert_eq!(vertices.len(), 20_000);
+        assert_eq!(vertices.capacity(), 20_000);
+        assert_eq!(object.data["value"], serde_json::json!([1, 2, 3]));
     }
 }

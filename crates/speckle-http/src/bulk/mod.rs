@@ -14,9 +14,13 @@
 
 mod adaptive;
 mod cache;
+mod decoder;
 pub(crate) mod prepare;
 mod progress;
 mod pull;
+mod pull_driver;
+mod pull_schedule;
+mod pull_sizing;
 mod push;
 mod writable;
 
