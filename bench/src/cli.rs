@@ -12,11 +12,11 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use speckle_http::bulk::{push, PushOptions};
-use speckle_http::endpoints::streams::GetStream;
+use speckle_http::endpoints::streams::{CreateStream, GetStream, UpdateStream};
 use speckle_http::{execute, EnvelopeExt};
-use speckle_types::SpeckleObject;
+use speckle_types::{SpeckleObject, Stream};
 
-use crate::e2e::Measure;
+use crate::e2e::{measured, rss_before, Measure};
 use crate::target::Target;
 
 /// Builds the `speckle` binary with the profile this benchmark runs in and
@@ -123,6 +123,48 @@ pub async fn push_from_file(
         requests: number("requests"),
         peak_rss: None,
         rss_before: 0,
+    })
+}
+
+/// The CLI's baseline: the SDK doing the job `speckle push` does, from the
+/// model already in memory: upload it with the default options, then set it
+/// as the objects of a stream (as `client.streams().push_objects` does).
+/// Both are timed, as both are in the CLI's time; on a fresh devserver the
+/// stream is created first, untimed (the CLI's `--new` creates it in its
+/// time: one small request).
+pub async fn sdk_into_stream(
+    model: &[SpeckleObject],
+    target: &Target,
+) -> Result<Measure, Box<dyn std::error::Error>> {
+    let stream = match &target.stream {
+        Some(id) => id.clone(),
+        None => execute(&target.client, &CreateStream::new(Stream::default()))
+            .await?
+            .into_resource()?
+            .stream_id
+            .ok_or("the server created a stream without saying its id")?,
+    };
+    // Copied before the clock starts, as for the SDK's push (a).
+    let objects = model.to_vec();
+    let (done, time, peak_rss) = measured(async {
+        let pushed = push(&target.client, objects, &PushOptions::default()).await;
+        let outcome = target.created.record_push(pushed)?;
+        let patch = Stream {
+            objects: Some(outcome.placeholders()?),
+            ..Stream::default()
+        };
+        execute(&target.client, &UpdateStream::new(stream, patch)).await?;
+        Ok::<_, speckle_http::Error>(outcome)
+    })
+    .await;
+    let outcome = done?;
+    Ok(Measure {
+        time,
+        bytes: outcome.stats.bytes,
+        objects: model.len() as u64,
+        requests: outcome.stats.requests + 1,
+        peak_rss,
+        rss_before: rss_before(),
     })
 }
 

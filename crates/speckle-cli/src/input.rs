@@ -1,16 +1,101 @@
 //! Reading objects to push: a JSON array or NDJSON, every object checked
 //! before anything is sent, errors naming the line.
+//!
+//! A JSON array is parsed whole. NDJSON, the format of large models, is
+//! checked on every core first (each line valid JSON with a `type`), which is
+//! far cheaper than building the objects; the objects are then built on a
+//! thread of their own while the push uploads the ones before them, so
+//! reading the file adds little to the upload's time.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
+use std::thread::JoinHandle;
 
+use futures_util::Stream;
+use serde::Deserialize;
 use serde_json::error::Category;
 use speckle::SpeckleObject;
 
 use crate::failure::Failure;
 
-/// The objects of `path` (`-` for stdin), in order.
-pub fn read_objects(path: &Path) -> Result<Vec<SpeckleObject>, Failure> {
+/// The checked contents of an input file.
+pub enum Input {
+    /// A JSON array, parsed.
+    Parsed(Vec<SpeckleObject>),
+    /// NDJSON whose lines were checked, built into objects as they are pushed.
+    Lines(Lines),
+}
+
+impl Input {
+    /// How many objects the input holds.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Parsed(objects) => objects.len(),
+            Self::Lines(lines) => lines.count,
+        }
+    }
+}
+
+/// NDJSON text whose every non-blank line is known to be JSON with a `type`.
+pub struct Lines {
+    text: String,
+    count: usize,
+    shown: String,
+}
+
+/// How many built objects may wait for the push: enough to keep it busy,
+/// few enough that memory does not follow the file's size.
+const WAITING_OBJECTS: usize = 1024;
+
+impl Lines {
+    /// The objects, in order, built on a thread of their own. The handle
+    /// says, once the stream has ended, whether every line became an object:
+    /// a line that is JSON with a `type` can still hold a field of the wrong
+    /// kind (a numeric `hash`), found only when the object is built; the
+    /// stream then ends early and the handle reports that line.
+    pub fn into_stream(self) -> (impl Stream<Item = SpeckleObject>, Built) {
+        let (sender, receiver) = tokio::sync::mpsc::channel(WAITING_OBJECTS);
+        let Lines { text, shown, .. } = self;
+        let builder = std::thread::spawn(move || {
+            for (index, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let object = serde_json::from_str::<SpeckleObject>(line)
+                    .map_err(|e| json_error(&e, line).1)
+                    .and_then(checked)
+                    .map_err(|e| format!("{shown}: line {}: {e}", index + 1))?;
+                if sender.blocking_send(object).is_err() {
+                    // The push stopped: nothing more is wanted.
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+            receiver.recv().await.map(|object| (object, receiver))
+        });
+        (Box::pin(stream), Built(builder))
+    }
+}
+
+/// Whether building the objects of [`Lines`] went through every line.
+pub struct Built(JoinHandle<Result<(), String>>);
+
+impl Built {
+    /// Waits for the builder (it ends as soon as the stream is done or
+    /// dropped) and returns the bad line it stopped at, if any.
+    pub fn finish(self) -> Result<(), Failure> {
+        match self.0.join() {
+            Ok(result) => result.map_err(Failure::msg),
+            Err(_) => Err(Failure::msg("building the objects stopped unexpectedly")),
+        }
+    }
+}
+
+/// The checked objects of `path` (`-` for stdin).
+pub fn read_objects(path: &Path) -> Result<Input, Failure> {
     let name = path.display().to_string();
     let mut text = String::new();
     if name == "-" {
@@ -21,28 +106,108 @@ pub fn read_objects(path: &Path) -> Result<Vec<SpeckleObject>, Failure> {
             .map_err(|e| Failure::msg(format!("{name}: {e}")))?;
     }
     let shown = if name == "-" { "stdin" } else { name.as_str() };
-    parse_objects(&text).map_err(|e| Failure::msg(format!("{shown}: {e}")))
+    let at = |e: String| Failure::msg(format!("{shown}: {e}"));
+    if is_array(&text) {
+        return parse_array(&text).map(Input::Parsed).map_err(at);
+    }
+    let count = check_lines(&text).map_err(at)?;
+    Ok(Input::Lines(Lines {
+        text,
+        count,
+        shown: shown.to_owned(),
+    }))
 }
 
-/// Parses a JSON array of objects (when the text starts with `[`) or one
-/// object per line (NDJSON; blank lines are skipped).
-pub fn parse_objects(text: &str) -> Result<Vec<SpeckleObject>, String> {
-    if text.trim_start().starts_with('[') {
-        parse_array(text)
+fn is_array(text: &str) -> bool {
+    text.trim_start().starts_with('[')
+}
+
+/// Below this size one thread checks the whole text: starting threads would
+/// cost more than they save.
+const PARALLEL_FROM_BYTES: usize = 4 << 20;
+
+/// What checking needs of a line: its `type`; every other field is skipped
+/// without being built.
+#[derive(Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Option<Cow<'a, str>>,
+}
+
+/// Checks every line of NDJSON on every core (the text is cut at line ends
+/// into one part per thread) and counts the objects. The error reported is
+/// the one of the earliest bad line, as a single pass would find it.
+fn check_lines(text: &str) -> Result<usize, String> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let parts = if text.len() < PARALLEL_FROM_BYTES {
+        1
     } else {
-        text.lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| {
-                // Straight into the typed object: a detour through `Value`
-                // would cost as much again on large files.
-                let object = serde_json::from_str::<SpeckleObject>(line)
-                    .map_err(|e| json_error(&e, line).1)
-                    .and_then(checked);
-                object.map_err(|e| format!("line {}: {e}", index + 1))
-            })
-            .collect()
+        threads
+    };
+    let pieces = split_at_line_ends(text, parts);
+    let counts: Vec<Result<usize, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pieces
+            .iter()
+            .skip(1)
+            .map(|&(first_line, piece)| scope.spawn(move || check_piece(piece, first_line)))
+            .collect();
+        // The first part on this thread, the others on their own.
+        let mut counts = Vec::with_capacity(pieces.len());
+        counts.extend(
+            pieces
+                .first()
+                .map(|&(line, piece)| check_piece(piece, line)),
+        );
+        for handle in handles {
+            counts.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("checking stopped unexpectedly".to_owned())),
+            );
+        }
+        counts
+    });
+    counts.into_iter().sum()
+}
+
+/// `text` cut into at most `parts` pieces of about equal size, each ending
+/// at a line end (or the end of the text), with the number of its first line.
+fn split_at_line_ends(text: &str, parts: usize) -> Vec<(usize, &str)> {
+    let mut pieces = Vec::with_capacity(parts);
+    let (mut rest, mut first_line) = (text, 1);
+    let size = text.len() / parts.max(1) + 1;
+    while !rest.is_empty() {
+        let end = if pieces.len() + 1 >= parts || rest.len() <= size {
+            rest.len()
+        } else {
+            rest.as_bytes()
+                .get(size..)
+                .and_then(|after| after.iter().position(|&b| b == b'\n'))
+                .map_or(rest.len(), |at| size + at + 1)
+        };
+        let (piece, tail) = rest.split_at(end);
+        pieces.push((first_line, piece));
+        first_line += piece.bytes().filter(|&b| b == b'\n').count();
+        rest = tail;
     }
+    pieces
+}
+
+/// How many objects the lines of `text` hold (its first line is
+/// `first_line`), or the first bad line.
+fn check_piece(text: &str, first_line: usize) -> Result<usize, String> {
+    let mut count = 0;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let kind = serde_json::from_str::<TypeOnly>(line)
+            .map_err(|e| json_error(&e, line).1)
+            .and_then(|only| checked_kind(only.kind.as_deref()));
+        kind.map_err(|e| format!("line {}: {e}", first_line + index))?;
+        count += 1;
+    }
+    Ok(count)
 }
 
 fn parse_array(text: &str) -> Result<Vec<SpeckleObject>, String> {
@@ -122,37 +287,121 @@ fn json_error(e: &serde_json::Error, text: &str) -> (usize, String) {
 
 /// The server refuses objects without a `type`; say so before sending.
 fn checked(object: SpeckleObject) -> Result<SpeckleObject, String> {
-    match &object.kind {
-        Some(kind) if !kind.as_str().is_empty() => Ok(object),
-        Some(_) => Err("`type` must not be empty".to_owned()),
+    checked_kind(object.kind.as_ref().map(|kind| kind.as_str()))?;
+    Ok(object)
+}
+
+fn checked_kind(kind: Option<&str>) -> Result<(), String> {
+    match kind {
+        Some("") => Err("`type` must not be empty".to_owned()),
+        Some(_) => Ok(()),
         None => Err("the object has no `type`".to_owned()),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use futures_util::StreamExt;
+
     use super::*;
+
+    fn lines(text: &str) -> Lines {
+        Lines {
+            count: check_lines(text).unwrap(),
+            text: text.to_owned(),
+            shown: "model.ndjson".to_owned(),
+        }
+    }
 
     #[test]
     fn ndjson_errors_name_the_line() {
         let text = "{\"type\":\"Point\"}\n\n{\"type\":\n";
-        assert!(parse_objects(text)
+        assert!(check_lines(text)
             .unwrap_err()
             .starts_with("line 3: invalid JSON"));
         let text = "{\"type\":\"Point\"}\n{\"name\":\"x\"}\n";
         assert_eq!(
-            parse_objects(text).unwrap_err(),
+            check_lines(text).unwrap_err(),
             "line 2: the object has no `type`"
         );
+        let text = "{\"type\":\"\"}\n";
+        assert_eq!(
+            check_lines(text).unwrap_err(),
+            "line 1: `type` must not be empty"
+        );
+        let text = "{\"type\":5}\n";
+        assert!(check_lines(text)
+            .unwrap_err()
+            .starts_with("line 1: not a Speckle object"));
+    }
+
+    /// Big enough to be checked on several threads, with a bad line in the
+    /// middle and another near the end: the earlier one is reported.
+    #[test]
+    fn parallel_checking_counts_and_finds_the_earliest_error() {
+        let good = "{\"type\":\"Point\",\"value\":[1.5,2.5,3.5],\"n\":NUMBER}";
+        let mut lines: Vec<String> = (0..200_000)
+            .map(|n| good.replace("NUMBER", &n.to_string()))
+            .collect();
+        let text = lines.join("\n\n") + "\n";
+        assert!(text.len() > PARALLEL_FROM_BYTES);
+        assert_eq!(check_lines(&text), Ok(200_000));
+        lines[150_000] = "{\"name\":\"late\"}".to_owned();
+        lines[120_001] = "{\"type\":".to_owned();
+        let error = check_lines(&lines.join("\n")).unwrap_err();
+        assert!(error.starts_with("line 120002: invalid JSON"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn objects_are_built_in_order() {
+        let text: String = (0..5_000)
+            .map(|n| format!("{{\"type\":\"Point\",\"value\":[{n},0,0],\"n\":{n}}}\n\n"))
+            .collect();
+        let (stream, built) = lines(&text).into_stream();
+        let objects: Vec<SpeckleObject> = stream.collect().await;
+        built.finish().unwrap();
+        assert_eq!(objects.len(), 5_000);
+        for (n, object) in objects.iter().enumerate() {
+            assert_eq!(object.data.get("n"), Some(&serde_json::json!(n)));
+        }
+    }
+
+    /// A field of the wrong kind passes the check; building stops there and
+    /// says which line, having given only the objects before it.
+    #[tokio::test]
+    async fn a_line_that_cannot_be_built_ends_the_stream_and_is_reported() {
+        let text = "{\"type\":\"Point\"}\n{\"type\":\"Point\",\"hash\":5}\n{\"type\":\"Point\"}\n";
+        let (stream, built) = lines(text).into_stream();
+        assert_eq!(stream.count().await, 1);
+        let error = built.finish().unwrap_err().to_string();
+        assert!(
+            error.starts_with("model.ndjson: line 2: not a Speckle object"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn pieces_end_at_line_ends_and_count_lines() {
+        let text = "a\nbb\n\nccc\ndddd\n";
+        for parts in 1..8 {
+            let pieces = split_at_line_ends(text, parts);
+            assert!(pieces.len() <= parts);
+            assert_eq!(pieces.iter().map(|p| p.1).collect::<String>(), text);
+            for (first_line, piece) in pieces {
+                assert!(piece.ends_with('\n'));
+                let before = &text[..text.find(piece).unwrap()];
+                assert_eq!(first_line, before.matches('\n').count() + 1);
+            }
+        }
     }
 
     #[test]
     fn array_errors_name_the_line_of_the_element() {
         let text = "[\n  {\"type\":\"Point\", \"s\":\"a,[{\\\"\"},\n  {\"name\":\"x\"}\n]";
         assert_eq!(
-            parse_objects(text).unwrap_err(),
+            parse_array(text).unwrap_err(),
             "line 3: object 2: the object has no `type`"
         );
-        assert_eq!(parse_objects("[]").unwrap().len(), 0);
+        assert_eq!(parse_array("[]").unwrap().len(), 0);
     }
 }

@@ -2,24 +2,27 @@
 
 use std::sync::Arc;
 
+use futures_util::stream::BoxStream;
 use serde_json::json;
-use speckle::{ObjectCache, PushOptions, Query, Stream};
+use speckle::{ObjectCache, PushOptions, Query, SpeckleObject, Stream};
 
 use crate::cli::{Global, PushArgs};
 use crate::commands::until_interrupted;
 use crate::failure::Failure;
+use crate::input::{self, Input};
 use crate::output::{self, cell};
 use crate::progress::Bar;
-use crate::{input, session};
+use crate::session;
 
 /// Reads and checks every object first (nothing is sent for a bad file),
-/// uploads what the server lacks (the local hash→id cache skips what an
+/// uploads what the server lacks (NDJSON objects are built while the ones
+/// before them upload) (the local hash→id cache skips what an
 /// earlier push stored), and only then sets the stream's object list: a push
 /// cut short leaves the stream as it was, and a re-run finishes it, sending
 /// only what the first run had not.
 pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
-    let objects = input::read_objects(&args.file)?;
-    let total = objects.len();
+    let input = input::read_objects(&args.file)?;
+    let total = input.len();
     let client = session::client(global)?;
     let stream_id = match (args.stream, args.new) {
         (Some(id), _) => {
@@ -57,14 +60,26 @@ pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
         total: u64::try_from(total).ok(),
         ..PushOptions::default()
     };
+    let (objects, built): (BoxStream<'static, SpeckleObject>, _) = match input {
+        Input::Parsed(objects) => (Box::pin(futures_util::stream::iter(objects)), None),
+        Input::Lines(lines) => {
+            let (objects, built) = lines.into_stream();
+            (Box::pin(objects), Some(built))
+        }
+    };
     let outcome =
-        until_interrupted(async { Ok(client.objects().push_with(objects, options).await?) }).await;
+        until_interrupted(async { Ok(client.objects().push_stream(objects, options).await?) })
+            .await;
     bar.finish();
+    // A line that could not be built ended the upload early: the stream is
+    // left as it was, and the objects stored so far are reused by a re-run.
+    let built = built.map_or(Ok(()), input::Built::finish);
     if let Some(cache) = &cache {
         // Also after Ctrl-C: what was stored need not be sent again.
         cache.flush()?;
     }
     let outcome = outcome?;
+    built?;
     let placeholders = outcome.placeholders()?;
     until_interrupted(async {
         client
