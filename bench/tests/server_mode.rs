@@ -15,7 +15,7 @@ use speckle_http::{execute, Client, EnvelopeExt};
 const MODEL: u64 = 42;
 
 /// Strategies that push (each its own objects) and the rows they print.
-const PUSH_ROWS: [&str; 8] = [
+const PUSH_ROWS: [&str; 9] = [
     "(a) SDK defaults",
     "(b) connectors strategy",
     "(c) Python client strategy",
@@ -23,7 +23,8 @@ const PUSH_ROWS: [&str; 8] = [
     "(f) SDK, fixed batches of ≤ 250 objects",
     "(f) SDK, fixed batches of ≤ 1,000 objects",
     "(f) SDK, fixed batches of ≤ 4,000 objects",
-    "(g) `speckle push` from an NDJSON file",
+    "(g0) SDK push, then set as a stream's objects",
+    "(g) `speckle push` from an NDJSON file (reads, checks, pushes, sets the stream's objects)",
 ];
 const PULL_ROWS: [&str; 5] = [
     "(a) SDK defaults",
@@ -33,7 +34,7 @@ const PULL_ROWS: [&str; 5] = [
     "(e) raw HTTP, answers decoded into Value",
 ];
 /// Every strategy pushes the model once, (e) too (before its pull).
-const STRATEGIES: u64 = 9;
+const STRATEGIES: u64 = 10;
 
 /// Runs the benchmark against `url`; returns what it printed.
 async fn bench(url: &str, token: &str, extra: &[&str]) -> String {

@@ -1,21 +1,20 @@
 //! Reading objects to push: a JSON array or NDJSON, every object checked
 //! before anything is sent, errors naming the line.
 //!
-//! A JSON array is parsed whole. NDJSON, the format of large models, is
-//! checked on every core first (each line valid JSON with a `type`), which is
-//! far cheaper than building the objects; the objects are then built on a
-//! thread of their own while the push uploads the ones before them, so
-//! reading the file adds little to the upload's time.
+//! A JSON array is parsed whole into typed objects. NDJSON, the format of
+//! large models, is checked on every core first (each line a JSON object
+//! with a `type`, string `hash` and `_id` if any), without building the
+//! objects; each line is then sent as written ([`RawObject`]), so a model
+//! read from a file costs no more to push than one already in memory.
 
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
 use std::thread::JoinHandle;
 
-use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::error::Category;
-use speckle::SpeckleObject;
+use speckle::{PushItem, RawObject, SpeckleObject};
 
 use crate::failure::Failure;
 
@@ -23,7 +22,7 @@ use crate::failure::Failure;
 pub enum Input {
     /// A JSON array, parsed.
     Parsed(Vec<SpeckleObject>),
-    /// NDJSON whose lines were checked, built into objects as they are pushed.
+    /// NDJSON whose lines were checked, sent as written.
     Lines(Lines),
 }
 
@@ -44,17 +43,17 @@ pub struct Lines {
     shown: String,
 }
 
-/// How many built objects may wait for the push: enough to keep it busy,
-/// few enough that memory does not follow the file's size.
+/// How many objects may wait for the push: enough to keep it busy, few
+/// enough that memory does not follow the file's size.
 const WAITING_OBJECTS: usize = 1024;
 
 impl Lines {
-    /// The objects, in order, built on a thread of their own. The handle
-    /// says, once the stream has ended, whether every line became an object:
-    /// a line that is JSON with a `type` can still hold a field of the wrong
-    /// kind (a numeric `hash`), found only when the object is built; the
-    /// stream then ends early and the handle reports that line.
-    pub fn into_stream(self) -> (impl Stream<Item = SpeckleObject>, Built) {
+    /// The objects, in order, made on a thread of their own (each line is
+    /// scanned once more, off the async threads). The handle says, once the
+    /// stream has ended, whether every line became an object; the check has
+    /// already refused what the server would, so it reports a line only if
+    /// the two disagree, and the stream then ends at that line.
+    pub fn into_stream(self) -> (impl futures_util::Stream<Item = PushItem>, Built) {
         let (sender, receiver) = tokio::sync::mpsc::channel(WAITING_OBJECTS);
         let Lines { text, shown, .. } = self;
         let builder = std::thread::spawn(move || {
@@ -62,11 +61,9 @@ impl Lines {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let object = serde_json::from_str::<SpeckleObject>(line)
-                    .map_err(|e| json_error(&e, line).1)
-                    .and_then(checked)
+                let object = RawObject::from_json(line)
                     .map_err(|e| format!("{shown}: line {}: {e}", index + 1))?;
-                if sender.blocking_send(object).is_err() {
+                if sender.blocking_send(PushItem::from(object)).is_err() {
                     // The push stopped: nothing more is wanted.
                     break;
                 }
@@ -80,16 +77,16 @@ impl Lines {
     }
 }
 
-/// Whether building the objects of [`Lines`] went through every line.
+/// Whether making the objects of [`Lines`] went through every line.
 pub struct Built(JoinHandle<Result<(), String>>);
 
 impl Built {
-    /// Waits for the builder (it ends as soon as the stream is done or
+    /// Waits for the thread (it ends as soon as the stream is done or
     /// dropped) and returns the bad line it stopped at, if any.
     pub fn finish(self) -> Result<(), Failure> {
         match self.0.join() {
             Ok(result) => result.map_err(Failure::msg),
-            Err(_) => Err(Failure::msg("building the objects stopped unexpectedly")),
+            Err(_) => Err(Failure::msg("reading the objects stopped unexpectedly")),
         }
     }
 }
@@ -126,12 +123,18 @@ fn is_array(text: &str) -> bool {
 /// cost more than they save.
 const PARALLEL_FROM_BYTES: usize = 4 << 20;
 
-/// What checking needs of a line: its `type`; every other field is skipped
-/// without being built.
+/// What checking needs of a line: its `type`, and that `hash` and `_id` are
+/// strings; every other field is skipped without being built.
 #[derive(Deserialize)]
-struct TypeOnly<'a> {
+struct Head<'a> {
     #[serde(rename = "type", borrow)]
     kind: Option<Cow<'a, str>>,
+    // Read only to check it is a string.
+    #[serde(borrow)]
+    #[allow(dead_code)]
+    hash: Option<Cow<'a, str>>,
+    #[serde(rename = "_id", borrow)]
+    id: Option<Cow<'a, str>>,
 }
 
 /// Checks every line of NDJSON on every core (the text is cut at line ends
@@ -201,9 +204,20 @@ fn check_piece(text: &str, first_line: usize) -> Result<usize, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let kind = serde_json::from_str::<TypeOnly>(line)
-            .map_err(|e| json_error(&e, line).1)
-            .and_then(|only| checked_kind(only.kind.as_deref()));
+        let kind = if line.trim_start().starts_with('{') {
+            serde_json::from_str::<Head>(line)
+                .map_err(|e| json_error(&e, line).1)
+                .and_then(|head| match (head.kind.as_deref(), head.id) {
+                    (Some("Placeholder"), None) => Err("a placeholder without `_id`".to_owned()),
+                    (kind, _) => checked_kind(kind),
+                })
+        } else {
+            // Invalid JSON says so; valid JSON that is not an object (which
+            // serde would read as a struct from an array) is refused.
+            serde_json::from_str::<serde::de::IgnoredAny>(line)
+                .map_err(|e| json_error(&e, line).1)
+                .and_then(|_| Err("not a JSON object".to_owned()))
+        };
         kind.map_err(|e| format!("line {}: {e}", first_line + index))?;
         count += 1;
     }
@@ -353,30 +367,54 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn objects_are_built_in_order() {
+    async fn lines_are_sent_as_written_in_order() {
         let text: String = (0..5_000)
-            .map(|n| format!("{{\"type\":\"Point\",\"value\":[{n},0,0],\"n\":{n}}}\n\n"))
+            .map(|n| format!("{{\"type\":\"Point\",\"value\":[{n},0,0]}}\n\n"))
             .collect();
         let (stream, built) = lines(&text).into_stream();
-        let objects: Vec<SpeckleObject> = stream.collect().await;
+        let items: Vec<PushItem> = stream.collect().await;
         built.finish().unwrap();
-        assert_eq!(objects.len(), 5_000);
-        for (n, object) in objects.iter().enumerate() {
-            assert_eq!(object.data.get("n"), Some(&serde_json::json!(n)));
+        assert_eq!(items.len(), 5_000);
+        for (n, item) in items.iter().enumerate() {
+            match item {
+                PushItem::Raw(raw) => {
+                    assert_eq!(
+                        raw.json(),
+                        format!("{{\"type\":\"Point\",\"value\":[{n},0,0]}}")
+                    )
+                }
+                other => panic!("line {n} was not sent as written: {other:?}"),
+            }
         }
     }
 
-    /// A field of the wrong kind passes the check; building stops there and
-    /// says which line, having given only the objects before it.
-    #[tokio::test]
-    async fn a_line_that_cannot_be_built_ends_the_stream_and_is_reported() {
-        let text = "{\"type\":\"Point\"}\n{\"type\":\"Point\",\"hash\":5}\n{\"type\":\"Point\"}\n";
-        let (stream, built) = lines(text).into_stream();
-        assert_eq!(stream.count().await, 1);
-        let error = built.finish().unwrap_err().to_string();
-        assert!(
-            error.starts_with("model.ndjson: line 2: not a Speckle object"),
-            "{error}"
+    /// What the server would refuse is found by the check, before anything
+    /// is sent, not while sending.
+    #[test]
+    fn the_check_refuses_what_the_server_would() {
+        for (text, expected) in [
+            ("[{\"type\":\"Point\"}]\n", "line 1: not a JSON object"),
+            ("[\"Point\", null, null]\n", "line 1: not a JSON object"),
+            ("[1,\n", "line 1: invalid JSON"),
+            (
+                "{\"type\":\"Point\",\"hash\":5}\n",
+                "line 1: not a Speckle object",
+            ),
+            (
+                "{\"type\":\"Point\",\"_id\":[]}\n",
+                "line 1: not a Speckle object",
+            ),
+            (
+                "{\"type\":\"Placeholder\"}\n",
+                "line 1: a placeholder without `_id`",
+            ),
+        ] {
+            let error = check_lines(text).unwrap_err();
+            assert!(error.starts_with(expected), "{text}: {error}");
+        }
+        assert_eq!(
+            check_lines("{\"type\":\"Placeholder\",\"_id\":\"a1\"}\n"),
+            Ok(1)
         );
     }
 

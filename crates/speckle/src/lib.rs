@@ -158,8 +158,8 @@ pub mod prelude {
 
 #[doc(inline)]
 pub use speckle_http::bulk::{
-    ObjectCache, Progress, ProgressFn, PullOptions, Pulled, PushFailure, PushOptions, PushOutcome,
-    PushStats,
+    ObjectCache, Progress, ProgressFn, PullOptions, Pulled, PushFailure, PushItem, PushOptions,
+    PushOutcome, PushStats, RawObject,
 };
 #[doc(inline)]
 pub use speckle_http::endpoints::accounts::{AdminUserUpdate, ProfileUpdate, Register};

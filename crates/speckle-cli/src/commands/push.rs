@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use futures_util::stream::BoxStream;
 use serde_json::json;
-use speckle::{ObjectCache, PushOptions, Query, SpeckleObject, Stream};
+use speckle::{ObjectCache, PushItem, PushOptions, Query, Stream};
 
 use crate::cli::{Global, PushArgs};
 use crate::commands::until_interrupted;
@@ -15,11 +15,10 @@ use crate::progress::Bar;
 use crate::session;
 
 /// Reads and checks every object first (nothing is sent for a bad file),
-/// uploads what the server lacks (NDJSON objects are built while the ones
-/// before them upload) (the local hash→id cache skips what an
-/// earlier push stored), and only then sets the stream's object list: a push
-/// cut short leaves the stream as it was, and a re-run finishes it, sending
-/// only what the first run had not.
+/// uploads what the server lacks, NDJSON lines as written (the local
+/// hash→id cache skips what an earlier push stored), and only then sets the
+/// stream's object list: a push cut short leaves the stream as it was, and a
+/// re-run finishes it, sending only what the first run had not.
 pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
     let input = input::read_objects(&args.file)?;
     let total = input.len();
@@ -60,8 +59,11 @@ pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
         total: u64::try_from(total).ok(),
         ..PushOptions::default()
     };
-    let (objects, built): (BoxStream<'static, SpeckleObject>, _) = match input {
-        Input::Parsed(objects) => (Box::pin(futures_util::stream::iter(objects)), None),
+    let (objects, built): (BoxStream<'static, PushItem>, _) = match input {
+        Input::Parsed(objects) => {
+            let items = objects.into_iter().map(PushItem::from);
+            (Box::pin(futures_util::stream::iter(items)), None)
+        }
         Input::Lines(lines) => {
             let (objects, built) = lines.into_stream();
             (Box::pin(objects), Some(built))
@@ -71,8 +73,9 @@ pub async fn run(global: &Global, args: PushArgs) -> Result<(), Failure> {
         until_interrupted(async { Ok(client.objects().push_stream(objects, options).await?) })
             .await;
     bar.finish();
-    // A line that could not be built ended the upload early: the stream is
-    // left as it was, and the objects stored so far are reused by a re-run.
+    // A line the check let through but that could not be read ended the
+    // upload early: the stream is left as it was, and the objects stored so
+    // far are reused by a re-run.
     let built = built.map_or(Ok(()), input::Built::finish);
     if let Some(cache) = &cache {
         // Also after Ctrl-C: what was stored need not be sent again.

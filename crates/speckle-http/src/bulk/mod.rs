@@ -22,6 +22,7 @@ mod pull_driver;
 mod pull_schedule;
 mod pull_sizing;
 mod push;
+mod raw;
 mod writable;
 
 pub use cache::ObjectCache;
@@ -29,4 +30,5 @@ pub use prepare::{content_hash, encode_array, encode_object, EncodedObject};
 pub use progress::{Progress, ProgressFn};
 pub use pull::{pull, PullOptions, Pulled};
 pub use push::{push, push_stream, BodyBuilder, PushFailure, PushOptions, PushOutcome, PushStats};
+pub use raw::{PushItem, RawObject};
 pub use writable::check_writable;

@@ -87,7 +87,12 @@ pub fn content_hash(object: &SpeckleObject) -> Result<String, Error> {
     bare.id = None;
     bare.hash = None;
     let json = serde_json::to_vec(&bare).map_err(encode_error)?;
-    Ok(hex(&key_of(&json)))
+    Ok(content_hash_of_json(&json))
+}
+
+/// The content hash of an object's JSON (without `_id` and `hash`).
+pub(crate) fn content_hash_of_json(json: &[u8]) -> String {
+    hex(&key_of(json))
 }
 
 fn key_of(json: &[u8]) -> HashKey {
@@ -198,7 +203,7 @@ pub(crate) fn encode_into(
         out.truncate(start);
         return Err(encode_error(e));
     }
-    let hash = hex(&key_of(out.get(body..).unwrap_or_default()));
+    let hash = content_hash_of_json(out.get(body..).unwrap_or_default());
     if let Some(slot) = out.get_mut(digits..digits + 32) {
         slot.copy_from_slice(hash.as_bytes());
     }

@@ -15,6 +15,7 @@ use super::adaptive::{batching_for, Batching};
 use super::cache::ObjectCache;
 use super::prepare::{check, encode_into, upload_kind, Check, HashKey, UploadKind};
 use super::progress::{Progress, ProgressFn};
+use super::raw::{encode_raw_into, sort, PushItem, Sorted};
 use crate::endpoints::objects::CreateObjects;
 use crate::{execute, missing, Client, EnvelopeExt, Error, ErrorKind};
 
@@ -332,7 +333,11 @@ struct Packer<S> {
     exhausted: bool,
 }
 
-impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
+impl<S> Packer<S>
+where
+    S: Stream + Unpin,
+    S::Item: Into<PushItem>,
+{
     fn flush(&mut self) {
         if !self.batch.entries.is_empty() {
             let mut full = std::mem::replace(
@@ -344,19 +349,26 @@ impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
         }
     }
 
-    fn accept(&mut self, object: SpeckleObject) {
+    fn accept(&mut self, item: PushItem) {
         let limits = self.batching.limits();
         (self.max_objects, self.max_bytes) = (limits.objects, limits.bytes);
         let index = self.next_index;
         self.next_index = self.next_index.saturating_add(1);
-        let object = match check(object) {
+        let sorted = match sort(item) {
+            Ok(Sorted::Typed(object)) => check(object).map(|checked| match checked {
+                Check::Placeholder(id) => Sorted::Placeholder(id),
+                Check::Object(object) => Sorted::Typed(object),
+            }),
+            other => other,
+        };
+        let sorted = match sorted {
             Err(error) => return self.ready.push_back(Work::Failed(index, None, error)),
-            Ok(Check::Placeholder(id)) => {
+            Ok(Sorted::Placeholder(id)) => {
                 return self
                     .ready
                     .push_back(Work::Resolved(index, id, Source::Placeholder))
             }
-            Ok(Check::Object(object)) => object,
+            Ok(sorted) => sorted,
         };
         // Serialize straight into the batch body; undo if it is not sent.
         let mark = self.batch.body.len();
@@ -364,7 +376,15 @@ impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
             self.batch.body.push(b',');
         }
         let start = self.batch.body.len();
-        let (key, hash) = match encode_into(&object, &mut self.batch.body) {
+        let encoded = match sorted {
+            Sorted::Raw(json, hash) => Ok(encode_raw_into(&json, hash, &mut self.batch.body)),
+            Sorted::Typed(object) => encode_into(&object, &mut self.batch.body),
+            Sorted::Placeholder(_) => {
+                self.batch.body.truncate(mark);
+                return;
+            }
+        };
+        let (key, hash) = match encoded {
             Ok(encoded) => encoded,
             Err(error) => {
                 self.batch.body.truncate(mark);
@@ -422,7 +442,7 @@ impl<S: Stream<Item = SpeckleObject> + Unpin> Packer<S> {
                 return None;
             }
             match self.input.next().await {
-                Some(object) => self.accept(object),
+                Some(item) => self.accept(item.into()),
                 None => {
                     self.exhausted = true;
                     self.flush();
@@ -456,7 +476,8 @@ pub async fn push_stream<S>(
     options: &PushOptions,
 ) -> Result<PushOutcome, Error>
 where
-    S: Stream<Item = SpeckleObject> + Unpin + Send,
+    S: Stream + Unpin + Send,
+    S::Item: Into<PushItem>,
 {
     let batching = Arc::new(batching_for(options));
     let packer = Packer {
@@ -581,7 +602,8 @@ pub async fn push<I>(
     options: &PushOptions,
 ) -> Result<PushOutcome, Error>
 where
-    I: IntoIterator<Item = SpeckleObject>,
+    I: IntoIterator,
+    I::Item: Into<PushItem>,
     I::IntoIter: Send,
 {
     let iter = objects.into_iter();

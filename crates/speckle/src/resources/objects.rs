@@ -1,6 +1,6 @@
 use futures_util::stream::{BoxStream, Stream, StreamExt};
 use serde_json::{Map, Value};
-use speckle_http::bulk::{self, PullOptions, Pulled, PushOptions, PushOutcome};
+use speckle_http::bulk::{self, PullOptions, Pulled, PushItem, PushOptions, PushOutcome};
 use speckle_http::endpoints::objects::{
     DeleteObject, DeriveObjects, GetObject, UpdateObject, UpdateObjectProperties,
 };
@@ -35,7 +35,7 @@ impl<'a> Objects<'a> {
     /// per-object failures instead.
     pub async fn create(
         &self,
-        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+        objects: impl IntoIterator<Item: Into<PushItem>, IntoIter: Send>,
     ) -> Result<Vec<SpeckleObject>, Error> {
         self.push(objects).await?.placeholders()
     }
@@ -59,7 +59,7 @@ impl<'a> Objects<'a> {
     /// ```
     pub async fn push(
         &self,
-        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+        objects: impl IntoIterator<Item: Into<PushItem>, IntoIter: Send>,
     ) -> Result<PushOutcome, Error> {
         bulk::push(self.http, objects, &PushOptions::default()).await
     }
@@ -72,14 +72,30 @@ impl<'a> Objects<'a> {
     /// A request that failed after retries.
     pub async fn push_with(
         &self,
-        objects: impl IntoIterator<Item = SpeckleObject, IntoIter: Send>,
+        objects: impl IntoIterator<Item: Into<PushItem>, IntoIter: Send>,
         options: PushOptions,
     ) -> Result<PushOutcome, Error> {
         bulk::push(self.http, objects, &options).await
     }
 
     /// Pushes objects from an async `Stream`, holding only the requests in
-    /// flight in memory.
+    /// flight in memory. The items are typed [`SpeckleObject`]s or
+    /// [`RawObject`](crate::RawObject)s: JSON text checked once and sent as
+    /// written, for objects read from files (no typed object is built only to
+    /// be serialized again).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: speckle::SpeckleClient) -> Result<(), speckle::Error> {
+    /// use speckle::RawObject;
+    /// let lines = ["{\"type\":\"Point\",\"value\":[0,0,1]}", "{\"type\":\"Point\",\"value\":[0,0,2]}"];
+    /// let objects = lines.iter().map(|line| RawObject::from_json(*line)).collect::<Result<Vec<_>, _>>()?;
+    /// let outcome = client
+    ///     .objects()
+    ///     .push_stream(futures_util::stream::iter(objects), Default::default())
+    ///     .await?;
+    /// assert_eq!(outcome.ids.len(), 2);
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// A request that failed after retries.
@@ -89,7 +105,8 @@ impl<'a> Objects<'a> {
         options: PushOptions,
     ) -> Result<PushOutcome, Error>
     where
-        S: Stream<Item = SpeckleObject> + Unpin + Send,
+        S: Stream + Unpin + Send,
+        S::Item: Into<PushItem>,
     {
         bulk::push_stream(self.http, objects, &options).await
     }
