@@ -9,6 +9,29 @@ pub const PASSWORD_ENV: &str = "SPECKLE_BENCH_PASSWORD";
 /// See [`PASSWORD_ENV`].
 pub const TOKEN_ENV: &str = "SPECKLE_BENCH_TOKEN";
 
+/// What `--help` prints.
+pub const USAGE: &str = "\
+usage: cargo xtask bench [options]
+
+The SDK's bulk push and pull against the connectors' and the Python client's
+strategies and raw-HTTP limits, on in-process devservers or on your server.
+
+  --points N --meshes N --coordinates N   the model (100000, 1000, 20000)
+  --dataset real-server|default           20,000 points + 200 meshes of 3,000
+  --rounds N        rounds of every strategy, taking turns; each row is the
+                    median round (3; 1 with --server unless given)
+  --streamed N      objects of the streamed push (1000000; 0 skips it; 0
+                    with --server unless given)
+  --runs N          runs of the CPU benchmark (5)
+  --cpu-only | --no-cpu
+  --quadratic-server   devservers whose bulk save cost grows with the square
+                    of the new objects in a request, like the real server's
+  --server URL (--email E --password P | --token T)
+                    against your server, as that user (no admin rights);
+                    SPECKLE_BENCH_PASSWORD / SPECKLE_BENCH_TOKEN keep the
+                    secrets off the command line
+  --keep            leave the streams and objects on that server";
+
 /// How the benchmark logs in to a server given with `--server`.
 #[derive(Clone)]
 pub enum Credentials {
@@ -40,13 +63,17 @@ pub struct Remote {
     pub run_id: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Args {
     pub points: usize,
     pub meshes: usize,
     pub coordinates: usize,
     pub streamed: usize,
     pub runs: usize,
+    /// End-to-end rounds: every strategy runs once per round, in turn.
+    pub rounds: usize,
+    /// Child mode: which round this is (its objects differ per round).
+    pub round: usize,
     pub cpu_only: bool,
     pub no_cpu: bool,
     pub quadratic: bool,
@@ -77,6 +104,8 @@ fn parse_from(
         coordinates,
         streamed: 1_000_000,
         runs: 5,
+        rounds: 3,
+        round: 0,
         cpu_only: false,
         no_cpu: false,
         quadratic: false,
@@ -84,6 +113,7 @@ fn parse_from(
         strategy: None,
     };
     let mut streamed_given = false;
+    let mut rounds_given = false;
     let (mut server, mut email, mut password, mut token, mut keep, mut run_id) =
         (None, None, None, None, false, None);
     let mut it = raw.into_iter();
@@ -101,6 +131,11 @@ fn parse_from(
                 streamed_given = true;
             }
             "--runs" => args.runs = number(value()?)?.max(1),
+            "--rounds" => {
+                args.rounds = number(value()?)?.max(1);
+                rounds_given = true;
+            }
+            "--round" => args.round = number(value()?)?,
             "--dataset" => {
                 (args.points, args.meshes, args.coordinates) = match value()?.as_str() {
                     "real-server" => REAL_SERVER,
@@ -151,6 +186,9 @@ fn parse_from(
     if !streamed_given {
         args.streamed = 0;
     }
+    if !rounds_given {
+        args.rounds = 1;
+    }
     args.remote = Some(Remote {
         url,
         credentials,
@@ -180,6 +218,7 @@ impl Args {
             .args(["--meshes", &self.meshes.to_string()])
             .args(["--coordinates", &self.coordinates.to_string()])
             .args(["--streamed", &self.streamed.to_string()])
+            .args(["--round", &self.round.to_string()])
             .args(self.quadratic.then_some("--quadratic-server"));
         let Some(remote) = &self.remote else { return };
         command
@@ -218,6 +257,18 @@ mod tests {
         assert_eq!((args.points, args.meshes, args.coordinates), REAL_SERVER);
         assert_eq!(args.streamed, 1_000_000);
         assert!(parse(&["--dataset", "huge"], &[]).is_err());
+    }
+
+    /// Three rounds locally; one against someone's server (each round
+    /// stores and deletes the whole model there) unless asked for.
+    #[test]
+    fn rounds_are_three_locally_and_one_on_a_server() {
+        assert_eq!(parse(&[], &[]).unwrap().rounds, 3);
+        assert_eq!(parse(&["--rounds", "0"], &[]).unwrap().rounds, 1);
+        let on_server = ["--server", "http://h", "--token", "t"];
+        assert_eq!(parse(&on_server, &[]).unwrap().rounds, 1);
+        let asked = [&on_server[..], &["--rounds", "2"]].concat();
+        assert_eq!(parse(&asked, &[]).unwrap().rounds, 2);
     }
 
     #[test]

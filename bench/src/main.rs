@@ -11,6 +11,8 @@
 //!   were measured with), `--dataset default` the defaults.
 //! - `--streamed N` (1000000; 0 against a server unless given; 0 skips it),
 //!   `--runs N` (5, CPU runs), `--cpu-only`, `--no-cpu`.
+//! - `--rounds N` (3; 1 against a server unless given): every strategy runs
+//!   N times, taking turns with the others; each row is its median round.
 //! - `--quadratic-server`: devservers whose bulk save costs like the real
 //!   server's: +1 s for 1,000 new objects in one request, growing with their
 //!   square; use a smaller model, e.g. `--dataset real-server`.
@@ -192,6 +194,10 @@ fn spawn(args: &Args, strategy: &str) -> Result<Report, Box<dyn std::error::Erro
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        println!("{}", args::USAGE);
+        return Ok(());
+    }
     let args = args::parse()?;
     if let Some(strategy) = args.strategy.clone() {
         return child(&args, &strategy).await;
@@ -260,19 +266,38 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("cli", "(g) `speckle push` from an NDJSON file (reads, checks, pushes, sets the stream's objects)"),
     ];
     let _ = CLI_BINARY.set(cli::build_binary()?);
-    let mut pushes = Vec::new();
-    let mut pulls = Vec::new();
+    let mut pushes: Vec<(&str, Vec<Measure>)> = Vec::new();
+    let mut pulls: Vec<(&str, Vec<Measure>)> = Vec::new();
     let mut cleanup = Cleanup::default();
-    for (strategy, name) in strategies {
-        eprintln!("bench: running {name}");
-        let report = spawn(&args, strategy)?;
-        if let Some(push) = report.push {
-            pushes.push((name, push));
+    // Strategies take turns, round after round: a slow spell of a shared
+    // machine lands on all of them alike instead of on one row.
+    for round in 0..args.rounds {
+        for (strategy, name) in strategies {
+            eprintln!("bench: round {} of {}: {name}", round + 1, args.rounds);
+            let report = spawn(
+                &Args {
+                    round,
+                    ..args.clone()
+                },
+                strategy,
+            )?;
+            for (rows, measure) in [(&mut pushes, report.push), (&mut pulls, report.pull)] {
+                let Some(measure) = measure else { continue };
+                match rows.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, measures)) => measures.push(measure),
+                    None => rows.push((name, vec![measure])),
+                }
+            }
+            cleanup.add(report.cleanup);
         }
-        if let Some(pull) = report.pull {
-            pulls.push((name, pull));
-        }
-        cleanup.add(report.cleanup);
+    }
+    let pushes = medians(pushes);
+    let pulls = medians(pulls);
+    if args.rounds > 1 {
+        println!(
+            "Each row is the round with the median time of {} rounds.\n",
+            args.rounds
+        );
     }
 
     for (title, rows) in [("Push", &pushes), ("Pull", &pulls)] {
@@ -335,6 +360,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print_cleanup(&cleanup, remote);
     }
     Ok(())
+}
+
+/// Each strategy's round with the median time.
+fn medians(rows: Vec<(&str, Vec<Measure>)>) -> Vec<(&str, Measure)> {
+    rows.into_iter()
+        .filter_map(|(name, mut measures)| {
+            measures.sort_by_key(|m| m.time);
+            let middle = measures.len() / 2;
+            measures.into_iter().nth(middle).map(|m| (name, m))
+        })
+        .collect()
 }
 
 /// What the strategies left on a server given with `--server`.

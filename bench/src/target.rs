@@ -52,11 +52,15 @@ impl Target {
                     _devserver: Some(server),
                 })
             }
-            Some(remote) => Self::remote(remote, strategy).await,
+            Some(remote) => Self::remote(remote, strategy, args.round).await,
         }
     }
 
-    async fn remote(remote: &Remote, strategy: &str) -> Result<Self, Box<dyn std::error::Error>> {
+    async fn remote(
+        remote: &Remote,
+        strategy: &str,
+        round: usize,
+    ) -> Result<Self, Box<dyn std::error::Error>> {
         let client = login(remote, RetryPolicy::never()).await?;
         let name = format!("speckle-rs bench {strategy} {}", remote.run_id);
         let stream = execute(
@@ -84,7 +88,8 @@ impl Target {
             created: Created {
                 ids: Some(Mutex::default()),
             },
-            nonce: Some(nonce(&remote.run_id, strategy)),
+            // Each round stores objects of its own, also with `--keep`.
+            nonce: Some(nonce(&remote.run_id, &format!("{strategy}#{round}"))),
             keep: remote.keep,
             _devserver: None,
         })
