@@ -13,20 +13,31 @@
 //! behind the caller's back, and small objects gain from larger counts long
 //! before the bytes matter (250 points are some 40 KB).
 //!
-//! Measuring: after the limits change, the first request cut with the new
-//! limits to finish marks the start of an epoch (from then on, only such
-//! requests are in flight); the epoch's rate is the objects of the next
-//! few requests to finish (at least a quarter of a second of them) over
-//! the time they took. Requests cut with older
-//! limits are ignored.
+//! Measuring: a block is a stretch of requests cut with one set of
+//! limits. After the limits change, the first request cut with the new
+//! limits to finish marks the block's start (from then on, only such
+//! requests are in flight); the block's rate is the objects of the next few
+//! requests to finish (a few, over at least 50 ms) over the time they
+//! took. Requests cut with older limits are ignored.
+//!
+//! Comparing: a busy machine's speed drifts by tens of percent within a
+//! second, so a probe measured after the kept size would often be judged
+//! by the drift rather than by its size (growth stalls while the machine
+//! slows down). Each comparison therefore measures the kept size, the
+//! probe, then the kept size again, and compares the probe with both kept
+//! blocks together: a drift that goes on through the three cancels out.
+//! When the probe is kept, its block is the first kept block of the next
+//! comparison. A probe clearly slower than the first kept block is dropped
+//! as soon as one of its requests shows it, so a probe past a steep
+//! optimum costs little.
 //!
 //! Deciding: a probe (the scale times or divided by the step) is kept when
-//! it beats the reference rate measured at the kept scale, and the search
-//! goes on in that direction; otherwise the other direction is tried, then
-//! the step is narrowed, until it is too small to matter. Objects of very
-//! different sizes (points, then meshes) make rates incomparable: when the
-//! bytes per object change a lot between epochs, the reference is measured
-//! again.
+//! it beats the kept size, and the search goes on in that direction (after
+//! two larger probes kept in a row, with a wider step); otherwise the
+//! other direction is tried, then the step is narrowed, until it is too
+//! small to matter. Objects of very different sizes (points, then meshes)
+//! make rates incomparable: when the bytes per object change a lot between
+//! blocks, the comparison starts again.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -36,33 +47,43 @@ const MIN_OBJECTS: usize = 8;
 const MAX_OBJECTS: usize = 50_000;
 /// The smallest request body adaptation may choose.
 const MIN_BYTES: usize = 64 * 1024;
-/// A smaller request must beat the reference by this much to be kept.
-/// Rates measured on a busy machine swing by ±10% from one epoch to the
-/// next, and a shrink kept on such a swing costs more requests for the rest
-/// of the push; where smaller requests really pay (a server whose cost per
-/// request grows faster than linearly, above its best size), halving them
-/// gains far more than this.
+/// A smaller request must beat the kept size by this much to be kept: a
+/// shrink kept on noise costs more requests for the rest of the push, and
+/// where smaller requests really pay (a server whose cost per request grows
+/// faster than linearly, above its best size), halving them gains far more.
 const GAIN: f64 = 1.15;
-/// A larger request is kept unless it is clearly slower (by more than the
-/// ±10% a busy machine's rates swing by): at the same rate, fewer requests
-/// cost less on both ends, and on a server whose cost grows faster than
-/// linearly, doubling a request past its best size costs 20% or more.
+/// A larger request is kept unless it is clearly slower: at the same rate,
+/// fewer requests cost less on both ends, and on a server whose cost grows
+/// faster than linearly, doubling a request past its best size costs 20%
+/// or more.
 const GROWTH_TOLERANCE: f64 = 0.92;
+/// A probe this much slower than the first kept block, after
+/// [`EARLY_SAMPLES`] of its requests, is dropped without finishing the
+/// comparison.
+const CLEARLY_WORSE: f64 = 0.6;
+/// Requests of a probe measured before it may be dropped early.
+const EARLY_SAMPLES: u32 = 2;
 /// The first step of the search; narrowed by its square root on each turn.
 const FIRST_STEP: f64 = 2.0;
 /// Below this step the search stops.
 const SMALLEST_STEP: f64 = 1.15;
-/// Epochs to stay at a settled size before searching again (the workload
+/// The widest step: growth speeds up after two kept probes in a row (the
+/// best size is far from the start on a server without a superlinear
+/// cost), up to this factor per probe.
+const MAX_STEP: f64 = 4.0;
+/// Blocks to stay at a settled size before searching again (the workload
 /// or the server's load may have changed).
-const SETTLED_EPOCHS: u32 = 8;
-/// The shortest epoch: shorter ones measure the machine's hiccups more
-/// than the server.
-const MIN_EPOCH: Duration = Duration::from_millis(250);
+const SETTLED_BLOCKS: u32 = 16;
+/// The shortest block: shorter ones measure the machine's hiccups more
+/// than the server. Blocks can be short because the slow drift of a busy
+/// machine's speed is cancelled by the order of the blocks, not by their
+/// length; short blocks let a push reach its best size early.
+const MIN_BLOCK: Duration = Duration::from_millis(50);
 /// Bytes per object that differ by more than this factor between two
-/// epochs make their rates incomparable.
+/// blocks make their rates incomparable.
 const WORKLOAD_CHANGE: f64 = 2.0;
 
-/// The limits a batch is cut with, and the epoch they belong to.
+/// The limits a batch is cut with, and the block they belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Limits {
     pub(crate) objects: usize,
@@ -70,36 +91,57 @@ pub(crate) struct Limits {
     pub(crate) epoch: u64,
 }
 
-/// A measured rate, and the workload it was measured on.
-#[derive(Debug, Clone, Copy)]
-struct Rate {
-    objects_per_second: f64,
-    bytes_per_object: f64,
+/// What a block (or several) measured.
+#[derive(Debug, Clone, Copy, Default)]
+struct Measured {
+    objects: u64,
+    bytes: u64,
+    seconds: f64,
 }
 
-impl Rate {
-    fn comparable(&self, other: &Rate) -> bool {
-        let (a, b) = (
-            self.bytes_per_object.max(1.0),
-            other.bytes_per_object.max(1.0),
-        );
+impl Measured {
+    fn objects_per_second(&self) -> f64 {
+        self.objects as f64 / self.seconds.max(1e-9)
+    }
+
+    fn bytes_per_object(&self) -> f64 {
+        (self.bytes as f64 / self.objects.max(1) as f64).max(1.0)
+    }
+
+    /// Whether both were measured on the same kind of objects.
+    fn comparable(&self, other: &Measured) -> bool {
+        let (a, b) = (self.bytes_per_object(), other.bytes_per_object());
         a.max(b) / a.min(b) <= WORKLOAD_CHANGE
+    }
+
+    fn plus(self, other: Measured) -> Measured {
+        Measured {
+            objects: self.objects + other.objects,
+            bytes: self.bytes + other.bytes,
+            seconds: self.seconds + other.seconds,
+        }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 enum Phase {
-    /// Measuring the rate at the kept scale.
-    Reference,
-    /// Measuring the rate at `probe` (the scale in force).
-    Probe { kept: f64 },
-    /// Done searching; counts epochs until the next search.
-    Settled { epochs: u32 },
+    /// The first block of a comparison, at the kept scale (in force).
+    Before,
+    /// The probe's block, at the probe's scale (in force).
+    Probe { kept: f64, before: Measured },
+    /// The last block of a comparison, at the kept scale (in force).
+    After {
+        probe: f64,
+        before: Measured,
+        measured: Measured,
+    },
+    /// Done searching; counts blocks until the next search.
+    Settled { blocks: u32, last: Option<Measured> },
 }
 
-/// The state of an epoch's measurement.
+/// The state of a block's measurement.
 #[derive(Debug, Default)]
-struct Epoch {
+struct Block {
     started: Option<Instant>,
     finished: u32,
     objects: u64,
@@ -115,13 +157,14 @@ struct Search {
     scale: f64,
     limits: Limits,
     phase: Phase,
-    reference: Option<Rate>,
     /// Up (> 1) or down (< 1): the factor of the next probe.
     step: f64,
     /// Whether the other direction was tried at this step.
     turned: bool,
-    epoch: Epoch,
-    /// Requests per epoch measurement.
+    /// Probes kept in a row in the current direction.
+    streak: u32,
+    block: Block,
+    /// Requests per block measurement.
     samples: u32,
 }
 
@@ -168,11 +211,11 @@ impl Batching {
             max_bytes: fixed.bytes,
             scale: 1.0,
             limits: fixed,
-            phase: Phase::Reference,
-            reference: None,
+            phase: Phase::Before,
             step: FIRST_STEP,
             turned: false,
-            epoch: Epoch::default(),
+            streak: 0,
+            block: Block::default(),
             samples: u32::try_from(concurrency.clamp(3, 8)).unwrap_or(3),
         };
         Self {
@@ -205,77 +248,111 @@ impl Search {
         if epoch != self.limits.epoch || objects == 0 {
             return;
         }
-        let Some(started) = self.epoch.started else {
-            // The pipeline holds only requests of this epoch from now on.
-            self.epoch.started = Some(at);
+        let Some(started) = self.block.started else {
+            // The pipeline holds only requests of this block from now on.
+            self.block.started = Some(at);
             return;
         };
-        self.epoch.finished += 1;
-        self.epoch.objects += objects;
-        self.epoch.bytes += bytes;
+        self.block.finished += 1;
+        self.block.objects += objects;
+        self.block.bytes += bytes;
         let elapsed = at.duration_since(started);
-        if self.epoch.finished < self.samples || elapsed < MIN_EPOCH {
+        let measured = Measured {
+            objects: self.block.objects,
+            bytes: self.block.bytes,
+            seconds: elapsed.as_secs_f64(),
+        };
+        if elapsed < MIN_BLOCK {
             return;
         }
-        let seconds = elapsed.as_secs_f64().max(1e-6);
-        let rate = Rate {
-            objects_per_second: self.epoch.objects as f64 / seconds,
-            bytes_per_object: self.epoch.bytes as f64 / self.epoch.objects.max(1) as f64,
-        };
-        self.decide(rate);
-    }
-
-    fn decide(&mut self, rate: Rate) {
-        let changed = self.reference.is_some_and(|r| !r.comparable(&rate));
+        if let Phase::Probe { kept, before } = self.phase {
+            // A probe far past a steep optimum is dropped as soon as that
+            // shows: each of its requests costs many of the kept size's.
+            // One request's time alone is too noisy to judge by.
+            let clearly_worse = self.block.finished >= EARLY_SAMPLES
+                && measured.comparable(&before)
+                && measured.objects_per_second() < before.objects_per_second() * CLEARLY_WORSE;
+            if clearly_worse {
+                return self.reject(kept, before);
+            }
+        }
+        if self.block.finished < self.samples {
+            return;
+        }
         match self.phase {
-            Phase::Reference => {
-                self.reference = Some(rate);
-                self.probe();
-            }
-            Phase::Probe { kept } if changed => {
-                // Another kind of object: start over from the kept scale.
-                self.reference = None;
-                self.step = FIRST_STEP;
-                self.turned = false;
-                self.apply(kept, Phase::Reference);
-            }
-            Phase::Probe { kept } => {
-                let needed = if self.step > 1.0 {
-                    GROWTH_TOLERANCE
-                } else {
-                    GAIN
+            Phase::Before => self.probe(measured),
+            Phase::Probe { kept, before } => {
+                let phase = Phase::After {
+                    probe: self.scale,
+                    before,
+                    measured,
                 };
-                let beats = self
-                    .reference
-                    .is_some_and(|r| rate.objects_per_second > r.objects_per_second * needed);
-                if beats {
-                    self.reference = Some(rate);
-                    // The scale just left is known to be slower.
-                    self.turned = true;
-                    self.probe();
+                self.apply(kept, phase);
+            }
+            Phase::After {
+                probe,
+                before,
+                measured: probed,
+            } => self.decide(probe, before, probed, measured),
+            Phase::Settled { blocks, last } => {
+                let changed = last.is_some_and(|last| !last.comparable(&measured));
+                if changed || blocks + 1 >= SETTLED_BLOCKS {
+                    self.step = if changed {
+                        FIRST_STEP
+                    } else {
+                        FIRST_STEP.sqrt()
+                    };
+                    self.turned = false;
+                    self.streak = 0;
+                    self.probe(measured);
                 } else {
-                    self.reject(kept);
+                    let phase = Phase::Settled {
+                        blocks: blocks + 1,
+                        last: Some(measured),
+                    };
+                    self.apply(self.scale, phase);
                 }
             }
-            Phase::Settled { epochs } if changed || epochs + 1 >= SETTLED_EPOCHS => {
-                self.reference = None;
-                self.step = if changed {
-                    FIRST_STEP
-                } else {
-                    FIRST_STEP.sqrt()
-                };
-                self.turned = false;
-                self.apply(self.scale, Phase::Reference);
+        }
+    }
+
+    /// Compares the probe (`probed`) with the kept scale measured before
+    /// and after it.
+    fn decide(&mut self, probe: f64, before: Measured, probed: Measured, after: Measured) {
+        let kept = before.plus(after);
+        if !before.comparable(&after) || !kept.comparable(&probed) {
+            // Another kind of object: start over from the kept scale.
+            self.step = FIRST_STEP;
+            self.turned = false;
+            self.streak = 0;
+            return self.probe(after);
+        }
+        let needed = if probe > self.scale {
+            GROWTH_TOLERANCE
+        } else {
+            GAIN
+        };
+        if probed.objects_per_second() > kept.objects_per_second() * needed {
+            // The scale just left is known to be slower. The probe's block
+            // is the next comparison's first measurement of the kept scale.
+            self.turned = true;
+            self.scale = probe;
+            self.streak += 1;
+            if self.streak >= 2 && self.step > 1.0 {
+                // Grew twice in a row: the best size is further away.
+                self.step = (self.step * self.step).min(MAX_STEP);
             }
-            Phase::Settled { epochs } => {
-                self.apply(self.scale, Phase::Settled { epochs: epochs + 1 });
-            }
+            self.probe(probed);
+        } else {
+            self.reject(self.scale, after);
         }
     }
 
     /// The probe did not pay: back to the kept scale, then the other
-    /// direction, then a narrower step.
-    fn reject(&mut self, kept: f64) {
+    /// direction, then a narrower step. `kept_block` is the latest
+    /// measurement of the kept scale, to compare the next probe with.
+    fn reject(&mut self, kept: f64, kept_block: Measured) {
+        self.streak = 0;
         if !self.turned {
             self.turned = true;
             self.step = 1.0 / self.step;
@@ -283,27 +360,35 @@ impl Search {
             self.turned = false;
             self.step = (1.0 / self.step).sqrt();
         }
-        let phase = if self.step.max(1.0 / self.step) < SMALLEST_STEP {
-            Phase::Settled { epochs: 0 }
-        } else {
-            Phase::Reference
-        };
-        self.apply(kept, phase);
+        self.scale = kept;
+        if self.step.max(1.0 / self.step) < SMALLEST_STEP {
+            let phase = Phase::Settled {
+                blocks: 0,
+                last: Some(kept_block),
+            };
+            return self.apply(kept, phase);
+        }
+        self.probe(kept_block);
     }
 
-    /// Tries the next scale in the current direction; at a bound, turns.
-    fn probe(&mut self) {
+    /// Tries the next scale in the current direction, to be compared with
+    /// `before`, measured at the kept scale; at a bound, turns.
+    fn probe(&mut self, before: Measured) {
         let kept = self.scale;
+        let at_kept = self.limits_at(kept);
         for _ in 0..2 {
             let next = self.limits_at(kept * self.step);
-            if (next.objects, next.bytes) != (self.limits.objects, self.limits.bytes) {
-                self.apply(kept * self.step, Phase::Probe { kept });
-                return;
+            if (next.objects, next.bytes) != (at_kept.objects, at_kept.bytes) {
+                return self.apply(kept * self.step, Phase::Probe { kept, before });
             }
             // Nothing changes in this direction (a bound): try the other.
             self.step = 1.0 / self.step;
         }
-        self.apply(kept, Phase::Settled { epochs: 0 });
+        let phase = Phase::Settled {
+            blocks: 0,
+            last: Some(before),
+        };
+        self.apply(kept, phase);
     }
 
     fn limits_at(&self, scale: f64) -> Limits {
@@ -319,7 +404,7 @@ impl Search {
         }
     }
 
-    /// Puts `scale` in force and starts a new epoch.
+    /// Puts `scale` in force and starts a new block.
     fn apply(&mut self, scale: f64, phase: Phase) {
         let limits = self.limits_at(scale);
         self.scale = scale;
@@ -328,7 +413,7 @@ impl Search {
             epoch: self.limits.epoch + 1,
             ..limits
         };
-        self.epoch = Epoch::default();
+        self.block = Block::default();
     }
 }
 
@@ -338,7 +423,11 @@ mod tests {
 
     /// Drives a search against a server model: seconds per request of `n`
     /// objects, one request at a time (a saturated, serialized server).
-    fn settle(batching: &Batching, cost: impl Fn(usize) -> f64, rounds: usize) -> Vec<usize> {
+    fn settle(
+        batching: &Batching,
+        mut cost: impl FnMut(usize) -> f64,
+        rounds: usize,
+    ) -> Vec<usize> {
         let mut now = Instant::now();
         let mut sizes = Vec::new();
         for _ in 0..rounds {
@@ -366,14 +455,76 @@ mod tests {
         assert!(batching.limits().objects >= 8_000, "{sizes:?}");
     }
 
+    /// A server on a machine that keeps getting slower (its load grows),
+    /// by half again every 0.8 s, for five seconds at a time.
+    fn slowing(cost: impl Fn(usize) -> f64) -> impl FnMut(usize) -> f64 {
+        let mut clock = 0.0_f64;
+        move |n| {
+            let load = (0.5 * (clock % 5.0)).exp();
+            let seconds = cost(n) * load;
+            clock += seconds;
+            seconds
+        }
+    }
+
+    #[test]
+    fn grows_on_a_linear_server_whose_speed_drifts() {
+        // A probe measured after the kept size would be judged by the
+        // slowdown rather than by its size, and growth would stall; each
+        // probe is measured between two blocks of the kept size, so the
+        // slowdown cancels.
+        let batching = Batching::adaptive(250, 100_000_000, 4);
+        let sizes = settle(&batching, slowing(|n| 0.002 + n as f64 * 16.5e-6), 1_000);
+        let first_large = sizes.iter().position(|&n| n >= 4_000);
+        assert!(first_large.is_some_and(|i| i < 100), "{sizes:?}");
+        assert!(
+            most_used(sizes.get(500..).unwrap_or_default()) >= 4_000,
+            "{sizes:?}"
+        );
+    }
+
+    /// The request size used most often.
+    fn most_used(sizes: &[usize]) -> usize {
+        let mut counts = std::collections::HashMap::new();
+        for &n in sizes {
+            *counts.entry(n).or_insert(0) += 1;
+        }
+        counts
+            .into_iter()
+            .max_by_key(|&(n, count)| (count, n))
+            .map_or(0, |(n, _)| n)
+    }
+
     #[test]
     fn settles_near_the_optimum_of_a_quadratic_server() {
         // n / (c + k n²) is best at n = sqrt(c / k) = 100.
         let batching = Batching::adaptive(250, 100_000_000, 4);
         let sizes = settle(&batching, |n| 0.01 + (n * n) as f64 * 1e-6, 1_000);
-        let last = batching.limits().objects;
-        assert!((50..=200).contains(&last), "{last}: {sizes:?}");
+        // Where it stays (it searches again now and then).
+        let settled = most_used(sizes.get(500..).unwrap_or_default());
+        assert!((50..=200).contains(&settled), "{settled}: {sizes:?}");
         assert!(sizes.iter().all(|&n| n <= 500), "{sizes:?}");
+        // A 500-object request costs as much as five of 250 here: the probe
+        // is dropped as soon as two of its requests show it (the first to
+        // finish only starts the measurement).
+        let probes = sizes.iter().filter(|&&n| n == 500).count();
+        assert!(probes <= 3, "{probes} requests of 500: {sizes:?}");
+    }
+
+    #[test]
+    fn growth_speeds_up_while_it_keeps_paying() {
+        // Each probe costs a block at the probe and one at the kept size;
+        // doubling all the way from 250 to 16,000 would take six of them.
+        let batching = Batching::adaptive(250, 100_000_000, 4);
+        let sizes = settle(&batching, |n| 0.002 + n as f64 * 16.5e-6, 300);
+        let mut tried: Vec<usize> = Vec::new();
+        for &n in &sizes {
+            if !tried.contains(&n) {
+                tried.push(n);
+            }
+        }
+        // 250, 500, 1,000, then four times larger per probe.
+        assert_eq!(tried.get(..5), Some(&[250, 500, 1_000, 4_000, 16_000][..]));
     }
 
     #[test]
