@@ -13,6 +13,8 @@
 //!   `--runs N` (5, CPU runs), `--cpu-only`, `--no-cpu`.
 //! - `--rounds N` (3; 1 against a server unless given): every strategy runs
 //!   N times, taking turns with the others; each row is its median round.
+//!   The adaptive push runs in the middle of the fixed sweep, and its ratio
+//!   to the best fixed size is also given round by round.
 //! - `--quadratic-server`: devservers whose bulk save costs like the real
 //!   server's: +1 s for 1,000 new objects in one request, growing with their
 //!   square; use a smaller model, e.g. `--dataset real-server`.
@@ -37,6 +39,7 @@ mod cpu;
 mod dataset;
 mod e2e;
 mod fixed_push;
+mod rounds;
 mod rss;
 mod target;
 
@@ -265,6 +268,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("sdk-stream", "(g0) SDK push, then set as a stream's objects"),
         ("cli", "(g) `speckle push` from an NDJSON file (reads, checks, pushes, sets the stream's objects)"),
     ];
+    // The order the strategies run in within a round: the adaptive push in
+    // the middle of the fixed sweep it is compared with, so that comparison
+    // is made between runs a minute or so apart.
+    let run_order = [
+        "connectors",
+        "python",
+        "raw",
+        "value",
+        "fixed-250",
+        "fixed-1000",
+        "sdk",
+        "fixed-4000",
+        "sdk-stream",
+        "cli",
+    ];
     let _ = CLI_BINARY.set(cli::build_binary()?);
     let mut pushes: Vec<(&str, Vec<Measure>)> = Vec::new();
     let mut pulls: Vec<(&str, Vec<Measure>)> = Vec::new();
@@ -272,7 +290,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Strategies take turns, round after round: a slow spell of a shared
     // machine lands on all of them alike instead of on one row.
     for round in 0..args.rounds {
-        for (strategy, name) in strategies {
+        for strategy in run_order {
+            let Some((_, name)) = strategies.iter().find(|(s, _)| *s == strategy) else {
+                continue;
+            };
+            let name = *name;
             eprintln!("bench: round {} of {}: {name}", round + 1, args.rounds);
             let report = spawn(
                 &Args {
@@ -291,8 +313,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             cleanup.add(report.cleanup);
         }
     }
-    let pushes = medians(pushes);
-    let pulls = medians(pulls);
+    // The tables list the strategies in their own order, not the run's.
+    let position = |name: &str| strategies.iter().position(|(_, n)| *n == name);
+    pushes.sort_by_key(|(name, _)| position(name));
+    pulls.sort_by_key(|(name, _)| position(name));
+    let paired = rounds::paired_to_best_fixed(&pushes);
+    let pushes = rounds::medians(&pushes);
+    let pulls = rounds::medians(&pulls);
     if args.rounds > 1 {
         println!(
             "Each row is the round with the median time of {} rounds.\n",
@@ -332,6 +359,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         ratios_to_baselines(rows);
+        if let (true, Some((best, ratio))) = (title == "Push", paired) {
+            println!(
+                "ratio (objects/s), round by round: adaptive SDK/{best} = {ratio:.2} (the median of the rounds' ratios; a round's runs of the two are a minute or so apart)\n"
+            );
+        }
     }
 
     if args.streamed > 0 {
@@ -360,17 +392,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         print_cleanup(&cleanup, remote);
     }
     Ok(())
-}
-
-/// Each strategy's round with the median time.
-fn medians(rows: Vec<(&str, Vec<Measure>)>) -> Vec<(&str, Measure)> {
-    rows.into_iter()
-        .filter_map(|(name, mut measures)| {
-            measures.sort_by_key(|m| m.time);
-            let middle = measures.len() / 2;
-            measures.into_iter().nth(middle).map(|m| (name, m))
-        })
-        .collect()
 }
 
 /// What the strategies left on a server given with `--server`.
