@@ -48,6 +48,22 @@ use cleanup::Cleanup;
 use e2e::Measure;
 use target::Target;
 
+/// The order the strategies run in within a round: the adaptive push in the
+/// middle of the fixed sweep it is compared with, so that comparison is made
+/// between runs a minute or so apart.
+const RUN_ORDER: [&str; 10] = [
+    "connectors",
+    "python",
+    "raw",
+    "value",
+    "fixed-250",
+    "fixed-1000",
+    "sdk",
+    "fixed-4000",
+    "sdk-stream",
+    "cli",
+];
+
 fn mb(bytes: Option<u64>) -> String {
     bytes.map_or("n/a".to_owned(), |b| format!("{:.0}", b as f64 / 1e6))
 }
@@ -268,21 +284,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("sdk-stream", "(g0) SDK push, then set as a stream's objects"),
         ("cli", "(g) `speckle push` from an NDJSON file (reads, checks, pushes, sets the stream's objects)"),
     ];
-    // The order the strategies run in within a round: the adaptive push in
-    // the middle of the fixed sweep it is compared with, so that comparison
-    // is made between runs a minute or so apart.
-    let run_order = [
-        "connectors",
-        "python",
-        "raw",
-        "value",
-        "fixed-250",
-        "fixed-1000",
-        "sdk",
-        "fixed-4000",
-        "sdk-stream",
-        "cli",
-    ];
     let _ = CLI_BINARY.set(cli::build_binary()?);
     let mut pushes: Vec<(&str, Vec<Measure>)> = Vec::new();
     let mut pulls: Vec<(&str, Vec<Measure>)> = Vec::new();
@@ -290,7 +291,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Strategies take turns, round after round: a slow spell of a shared
     // machine lands on all of them alike instead of on one row.
     for round in 0..args.rounds {
-        for strategy in run_order {
+        for strategy in RUN_ORDER {
             let Some((_, name)) = strategies.iter().find(|(s, _)| *s == strategy) else {
                 continue;
             };

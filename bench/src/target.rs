@@ -251,18 +251,7 @@ mod tests {
 
     #[test]
     fn nonces_differ_by_strategy_and_share_a_length() {
-        let names = [
-            "sdk",
-            "connectors",
-            "python",
-            "raw",
-            "value",
-            "fixed-250",
-            "fixed-1000",
-            "fixed-4000",
-            "cli",
-            "streamed",
-        ];
+        let names: Vec<&str> = crate::RUN_ORDER.into_iter().chain(["streamed"]).collect();
         let nonces: Vec<String> = names.iter().map(|n| nonce("0123456789abcdef", n)).collect();
         for (i, a) in nonces.iter().enumerate() {
             assert_eq!(a.len(), nonces[0].len());
