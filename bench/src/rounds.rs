@@ -24,15 +24,12 @@ pub fn medians<'a>(rows: &[(&'a str, Vec<Measure>)]) -> Vec<(&'a str, Measure)> 
 /// medians. `None` with fewer than two rounds.
 pub fn paired_to_best_fixed<'a>(rows: &[(&'a str, Vec<Measure>)]) -> Option<(&'a str, f64)> {
     let adaptive = rows.iter().find(|(n, _)| n.starts_with("(a)"))?;
-    let median_rate = |measures: &Vec<Measure>| {
-        let mut rates: Vec<f64> = measures.iter().map(Measure::objects_per_s).collect();
-        rates.sort_by(f64::total_cmp);
-        rates.get(rates.len() / 2).copied().unwrap_or(0.0)
-    };
-    let best = rows
-        .iter()
+    // The best fixed size by its median round, as the tables show it.
+    let best = medians(rows)
+        .into_iter()
         .filter(|(n, _)| n.starts_with("(f)"))
-        .max_by(|x, y| median_rate(&x.1).total_cmp(&median_rate(&y.1)))?;
+        .max_by(|x, y| x.1.objects_per_s().total_cmp(&y.1.objects_per_s()))?;
+    let best = rows.iter().find(|(n, _)| *n == best.0)?;
     let mut ratios: Vec<f64> = adaptive
         .1
         .iter()
